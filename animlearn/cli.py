@@ -1,0 +1,149 @@
+"""The command line: a thin typer layer over animlearn.render()."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Watch a neural network learn to paint a picture.",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"animlearn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Watch a neural network learn to paint a picture."""
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"animlearn: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+@app.command()
+def render(
+    image: Annotated[Path, typer.Argument(help="The picture to learn (JPEG, PNG, GIF, WebP, BMP, TIFF).")],
+    output: Annotated[
+        list[Path],
+        typer.Option("-o", "--output", help="Animation to write: .gif or .mp4. Repeat for several."),
+    ],
+    preset: Annotated[
+        str,
+        typer.Option(help="Starting settings: 'quick' (about a minute) or 'seed' (the blog's experiment)."),
+    ] = "quick",
+    epochs: Annotated[
+        int | None, typer.Option(help="Training epochs, one frame each.", show_default="60; seed: 500")
+    ] = None,
+    size: Annotated[
+        int | None,
+        typer.Option(
+            help="Scale the picture's longer side to this many px; 0 keeps it.", show_default="128; seed: 0"
+        ),
+    ] = None,
+    hidden: Annotated[
+        str | None, typer.Option(help="Hidden layer widths.", show_default="300,300,300,300")
+    ] = None,
+    lr: Annotated[float | None, typer.Option(help="Learning rate.", show_default="0.1")] = None,
+    lr_scale: Annotated[
+        str | None,
+        typer.Option(
+            help="'fan-in': each layer uses lr/sqrt(fan_in+1), as the seed's code; 'none': lr everywhere.",
+            show_default="fan-in",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for initial weights and pixel order.")] = 0,
+    shallow: Annotated[
+        bool,
+        typer.Option(
+            "--shallow", help="Also train one hidden layer with as many parameters, shown on the left."
+        ),
+    ] = False,
+    shallow_width: Annotated[
+        int | None,
+        typer.Option(
+            help="Width of the --shallow network's hidden layer.", show_default="same parameter count"
+        ),
+    ] = None,
+    target: Annotated[bool, typer.Option("--target", help="Show the target picture on the right.")] = False,
+    caption: Annotated[
+        bool, typer.Option("--caption/--no-caption", help="Titles and caption on each frame.")
+    ] = True,
+    fps: Annotated[float, typer.Option(help="Frames per second.")] = 25.0,
+    frames: Annotated[
+        Path | None,
+        typer.Option(help="Also write every frame as a PNG into this folder.", show_default=False),
+    ] = None,
+) -> None:
+    """Train a network on IMAGE and write the learning as an animation."""
+    from .errors import AnimlearnError, Diverged
+    from .pipeline import Interrupted
+    from .pipeline import render as run
+    from .progress import Bar
+
+    signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        with Bar() as bar:
+            result = run(
+                image,
+                output,
+                preset=preset,
+                epochs=epochs,
+                size=size,
+                hidden=hidden,
+                lr=lr,
+                lr_scale=lr_scale,
+                seed=seed,
+                shallow=shallow,
+                shallow_width=shallow_width,
+                target=target,
+                caption=caption,
+                fps=fps,
+                frames=frames,
+                on_epoch=bar.update,
+            )
+    except AnimlearnError as e:
+        raise _fail(str(e), 2) from None
+    except Diverged as e:
+        raise _fail(f"{e} (frames so far were written)", 1) from None
+    except Interrupted as e:
+        r = e.result
+        written = ", ".join(map(str, r.outputs)) if r.frames else "nothing"
+        typer.echo(
+            f"animlearn: interrupted after epoch {r.epochs}; wrote {r.frames} frames to {written}", err=True
+        )
+        raise typer.Exit(130) from None
+    except KeyboardInterrupt:
+        typer.echo("animlearn: aborted; no output written", err=True)
+        raise typer.Exit(130) from None
+    scores = ", ".join(f"{n} {p:.1f} dB" for n, p in zip(result.names, result.psnrs))
+    for path in result.outputs:
+        typer.echo(f"wrote {path} ({result.frames} frames, {path.stat().st_size / 1e6:.2f} MB)")
+    typer.echo(f"{result.epochs} epochs in {result.seconds:.0f} s; PSNR {scores}")
+
+
+def run() -> None:
+    sys.exit(app())

@@ -1,0 +1,45 @@
+"""H.264 MP4 with imageio-ffmpeg's bundled ffmpeg: yuv420p, plays in browsers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .atomic import replacing
+
+CRF = 18
+
+
+def even(frame: np.ndarray) -> np.ndarray:
+    """Pad odd sizes to even by repeating the last row/column (yuv420p needs even
+    sizes; a copied edge keeps the shared chroma of the last pixels true)."""
+    h, w = frame.shape[:2]
+    if h % 2 == 0 and w % 2 == 0:
+        return frame
+    return np.pad(frame, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+
+
+def write(frames: Sequence[np.ndarray], path: Path, options) -> None:
+    import imageio_ffmpeg
+
+    h, w = even(frames[0]).shape[:2]
+    with replacing(path) as tmp:
+        writer = imageio_ffmpeg.write_frames(
+            str(tmp),
+            (w, h),
+            fps=options.fps,
+            codec="libx264",
+            pix_fmt_out="yuv420p",
+            quality=None,
+            macro_block_size=1,
+            ffmpeg_log_level="error",
+            output_params=["-crf", str(CRF), "-movflags", "+faststart", "-f", "mp4"],
+        )
+        writer.send(None)
+        try:
+            for frame in frames:
+                writer.send(np.ascontiguousarray(even(frame)))
+        finally:
+            writer.close()

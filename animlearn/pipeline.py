@@ -1,0 +1,202 @@
+"""render(): target -> networks -> trainer -> painter -> composer -> buffer -> encoders."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import encoders, network
+from . import settings as settings_mod
+from . import target as target_mod
+from .buffer import FrameBuffer
+from .encoders import pngs
+from .errors import AnimlearnError, Diverged
+from .frames import Composer, enlarge, paint, psnr, upscale_factor
+from .settings import Settings
+from .trainer import Stopped, Trainer
+
+
+@dataclass
+class EpochReport:
+    """What a progress display needs after each epoch."""
+
+    epoch: int
+    epochs: int
+    names: list[str]
+    losses: list[float]  # mean squared error per channel over the epoch
+    psnrs: list[float]  # dB, of the latest painted frame (may trail by an epoch)
+    samples: int  # pixels trained per network this epoch
+    seconds: float  # since training started
+
+
+@dataclass
+class RenderResult:
+    outputs: list[Path]
+    frames: int
+    epochs: int
+    names: list[str]
+    psnrs: list[float]  # each network's final PSNR against the target, dB
+    seconds: float
+    interrupted: bool = False
+    settings: Settings | None = field(default=None, repr=False)
+
+
+class Interrupted(Exception):
+    """Training was interrupted; the frames so far were written."""
+
+    def __init__(self, result: RenderResult):
+        super().__init__("interrupted")
+        self.result = result
+
+
+def _outputs(image: Path, output: str | Path | Sequence[str | Path]) -> list[Path]:
+    paths = [Path(output)] if isinstance(output, str | Path) else [Path(p) for p in output]
+    if not paths:
+        raise AnimlearnError("no output given; name one with -o, e.g. -o out.gif")
+    for path in paths:
+        encoders.check(path)
+        folder = path.parent
+        if not folder.is_dir():
+            raise AnimlearnError(f"{path}: folder {folder} does not exist; create it first")
+        if not os.access(folder, os.W_OK):
+            raise AnimlearnError(f"{path}: cannot write in {folder}; choose another folder")
+        if path.is_dir():
+            raise AnimlearnError(f"{path}: is a folder; give a file name")
+        if image.exists() and path.exists() and path.samefile(image):
+            raise AnimlearnError(f"{path}: is the input picture; choose another output name")
+    return paths
+
+
+def render(
+    image: str | Path,
+    output: str | Path | Sequence[str | Path],
+    *,
+    preset: str = "quick",
+    epochs: int | None = None,
+    size: int | None = None,
+    hidden: str | Sequence[int] | None = None,
+    lr: float | None = None,
+    lr_scale: str | None = None,
+    seed: int | None = None,
+    shallow: bool | None = None,
+    shallow_width: int | None = None,
+    target: bool | None = None,
+    caption: bool | None = None,
+    fps: float | None = None,
+    frames: str | Path | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+) -> RenderResult:
+    """Train a network to paint `image` and write the learning as an animation.
+
+    Options left as None come from `preset` ('quick' or 'seed'). Raises
+    AnimlearnError for bad input, Diverged if a network blows up (after writing
+    the frames so far), and Interrupted on Ctrl-C (ditto).
+    """
+    s = settings_mod.resolve(
+        preset,
+        epochs=epochs,
+        size=size,
+        hidden=hidden,
+        lr=lr,
+        lr_scale=lr_scale,
+        seed=seed,
+        shallow=shallow,
+        shallow_width=shallow_width,
+        target=target,
+        caption=caption,
+        fps=fps,
+    )
+    image = Path(image)
+    outputs = _outputs(image, output)
+    frames_dir = Path(frames) if frames is not None else None
+    if frames_dir is not None and frames_dir.exists() and not frames_dir.is_dir():
+        raise AnimlearnError(f"--frames {frames_dir}: is a file; give a folder")
+    tgt = target_mod.load(image, s.size)
+
+    order_seed, deep_seed, shallow_seed = np.random.SeedSequence(s.seed).spawn(3)
+    nets = [network.create(s.hidden, s.lr, s.lr_scale, np.random.default_rng(deep_seed))]
+    if s.shallow:
+        width = s.shallow_width or network.equal_params_width(s.hidden)
+        nets.insert(0, network.create((width,), s.lr, s.lr_scale, np.random.default_rng(shallow_seed)))
+    names = [net.name for net in nets]
+
+    k = upscale_factor(tgt.width, tgt.height)
+    shown = (tgt.width * k, tgt.height * k)
+    target_panel = enlarge(tgt.pixels, k)
+    composer = Composer(names + (["target"] if s.target else []), *shown, captions=s.caption)
+
+    buffer = FrameBuffer()
+    psnrs = [float("nan")] * len(nets)
+
+    def paint_frame(epoch: int, snapshot: list[network.Network], losses: list[float]) -> None:
+        panels = []
+        for n, net in enumerate(snapshot):
+            small = paint(net, tgt.width, tgt.height)
+            psnrs[n] = psnr(small, tgt.pixels)
+            panels.append(enlarge(small, k))
+        if s.target:
+            panels.append(target_panel)
+        scores = " · ".join(f"{name} {p:.1f} dB" for name, p in zip(names, psnrs))
+        buffer.append(composer.compose(panels, f"epoch {epoch}/{s.epochs} · {scores}"))
+
+    trainer = Trainer(nets, tgt.coords, tgt.colours, seed=int(order_seed.generate_state(1)[0]))
+    painter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paint")
+    pending: Future | None = None
+    start = time.perf_counter()
+    stopped: BaseException | None = None
+    try:
+        for epoch in range(1, s.epochs + 1):
+            losses = trainer.epoch()
+            snapshot = [network.Network(n.hidden, n.params.copy(), n.lrs) for n in nets]
+            if pending is not None:
+                pending.result()  # at most one frame in flight keeps memory bounded
+            pending = painter.submit(paint_frame, epoch, snapshot, losses)
+            if on_epoch is not None:
+                on_epoch(
+                    EpochReport(
+                        epoch,
+                        s.epochs,
+                        names,
+                        losses,
+                        list(psnrs),
+                        len(tgt.coords),
+                        time.perf_counter() - start,
+                    )
+                )
+    except (KeyboardInterrupt, Stopped, Diverged) as e:
+        stopped = e
+    finally:
+        trainer.close()
+        if pending is not None and not isinstance(stopped, KeyboardInterrupt):
+            pending.result()
+        painter.shutdown(wait=True)
+
+    result = RenderResult(
+        outputs,
+        len(buffer),
+        trainer.epochs_done,
+        names,
+        list(psnrs),
+        time.perf_counter() - start,
+        interrupted=stopped is not None,
+        settings=s,
+    )
+    try:
+        if len(buffer):
+            for path in outputs:
+                encoders.write(buffer, path, encoders.Options(fps=s.fps))
+            if frames_dir is not None:
+                pngs.write(buffer, frames_dir)
+    finally:
+        buffer.close()
+    if isinstance(stopped, Diverged):
+        raise stopped
+    if stopped is not None:
+        raise Interrupted(result)
+    return result

@@ -1,0 +1,41 @@
+"""A rich progress bar fed by render()'s per-epoch reports."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .pipeline import EpochReport
+
+
+class Bar:
+    """Epoch/total, loss, PSNR, samples/s and ETA, on stderr."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            TextColumn("epoch"),
+            MofNCompleteColumn(),
+            BarColumn(),
+            TextColumn("loss {task.fields[loss]}  PSNR {task.fields[psnr]}  {task.fields[rate]} px/s"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self.task = None
+
+    def __enter__(self) -> Bar:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.__exit__(*exc)
+
+    def update(self, r: EpochReport) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task("train", total=r.epochs, loss="", psnr="", rate="")
+        psnr = " ".join("-" if math.isnan(p) else f"{p:.1f}" for p in r.psnrs)
+        loss = " ".join(f"{x:.4f}" for x in r.losses)
+        rate = f"{r.epoch * r.samples * len(r.losses) / max(r.seconds, 1e-9):,.0f}"
+        self.progress.update(self.task, completed=r.epoch, loss=loss, psnr=f"{psnr} dB", rate=rate)

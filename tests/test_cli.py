@@ -1,0 +1,134 @@
+"""The command line and the Python API, end to end on small pictures."""
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+from conftest import smooth_picture
+from PIL import Image
+from typer.testing import CliRunner
+
+import animlearn
+from animlearn.cli import app
+from animlearn.frames import psnr
+
+runner = CliRunner()
+QUICK = ["--size", "24", "--epochs", "3", "--hidden", "16,16"]
+
+
+def cli(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_version():
+    result = cli("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"animlearn {animlearn.__version__}"
+
+
+def test_render_writes_a_gif_with_one_frame_per_epoch(picture, tmp_path):
+    out = tmp_path / "out.gif"
+    result = cli("render", picture, "-o", out, *QUICK)
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.stdout
+    with Image.open(out) as im:
+        assert im.n_frames == 3
+        assert max(im.size) >= 256
+
+
+def test_shallow_and_target_panels_and_several_outputs(picture, tmp_path):
+    gif, mp4, pngs = tmp_path / "out.gif", tmp_path / "out.mp4", tmp_path / "f"
+    result = cli(
+        "render",
+        picture,
+        "-o",
+        gif,
+        "-o",
+        mp4,
+        *QUICK,
+        "--shallow",
+        "--target",
+        "--no-caption",
+        "--frames",
+        pngs,
+    )
+    assert result.exit_code == 0, result.output
+    # 24 x 18 px training size, enlarged 11x to 264 x 198; three panels, two gaps.
+    size = (3 * 264 + 2 * 6, 198)
+    with Image.open(gif) as im:
+        assert im.size == size and im.n_frames == 3
+    assert imageio_ffmpeg.read_frames(str(mp4)).__next__()["size"] == size
+    last = np.asarray(Image.open(pngs / "frame_00003.png"))
+    target = Image.fromarray(smooth_picture(40, 30)).resize((24, 18), Image.Resampling.LANCZOS)
+    shown = np.asarray(target.resize((264, 198), Image.Resampling.BICUBIC))
+    assert np.array_equal(last[:, -264:], shown), "the right panel is the target"
+    assert not np.array_equal(last[:, :264], last[:, 270:534]), "shallow and deep panels differ"
+
+
+def test_frames_folder_holds_one_png_per_epoch(picture, tmp_path):
+    result = cli("render", picture, "-o", tmp_path / "out.gif", *QUICK, "--frames", tmp_path / "f")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "f").iterdir()) == [f"frame_0000{k}.png" for k in (1, 2, 3)]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-o", "{tmp}/out.avi"], "unknown output format '.avi'"),
+        (["-o", "{tmp}/missing/out.gif"], "does not exist"),
+        (["-o", "{tmp}/out.gif", "--epochs", "0"], "--epochs 0"),
+        (["-o", "{tmp}/out.gif", "--lr", "nan"], "--lr nan"),
+        (["-o", "{tmp}/out.gif", "--hidden", "300,,300"], "--hidden '300,,300'"),
+        (["-o", "{tmp}/out.gif", "--hidden", "abc"], "--hidden 'abc'"),
+        (["-o", "{tmp}/out.gif", "--lr-scale", "sqrt"], "--lr-scale 'sqrt'"),
+        (["-o", "{tmp}/out.gif", "--preset", "fast"], "--preset 'fast'"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line_and_no_output(picture, tmp_path, args, message):
+    result = cli("render", picture, *[a.format(tmp=tmp_path) for a in args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["picture.png"]
+
+
+def test_missing_picture_exits_2(tmp_path):
+    result = cli("render", tmp_path / "nope.jpg", "-o", tmp_path / "out.gif")
+    assert result.exit_code == 2
+    assert "nope.jpg: no such file" in result.stderr
+    assert not (tmp_path / "out.gif").exists()
+
+
+def test_output_equal_to_input_is_refused(tmp_path):
+    gif = tmp_path / "in.gif"
+    Image.fromarray(smooth_picture(20, 20)).save(gif)
+    before = gif.read_bytes()
+    result = cli("render", gif, "-o", gif, *QUICK)
+    assert result.exit_code == 2 and "is the input picture" in result.stderr
+    assert gif.read_bytes() == before
+
+
+def test_python_api_learns_the_picture(picture, tmp_path):
+    result = animlearn.render(
+        picture,
+        tmp_path / "out.gif",
+        epochs=25,
+        size=24,
+        hidden=(32, 32),
+        lr=0.1,
+        seed=0,
+        shallow=True,
+        target=True,
+    )
+    assert result.frames == 25 and result.epochs == 25
+    assert result.names == ["1 × 208", "2 × 32"]
+    target = np.asarray(Image.open(picture).resize((24, 18), Image.Resampling.LANCZOS))
+    mean_colour = psnr(
+        np.broadcast_to(target.mean(axis=(0, 1)).round().astype(np.uint8), target.shape), target
+    )
+    assert all(p > mean_colour + 5 for p in result.psnrs), (result.psnrs, mean_colour)
+
+
+def test_deep_panel_does_not_depend_on_shallow(picture, tmp_path):
+    a = animlearn.render(picture, tmp_path / "a.gif", epochs=2, size=24, hidden=(16,))
+    b = animlearn.render(picture, tmp_path / "b.gif", epochs=2, size=24, hidden=(16,), shallow=True)
+    assert a.psnrs[0] == b.psnrs[1]

@@ -1,0 +1,68 @@
+"""Painting, panel layout, captions and the frame buffer."""
+
+import numpy as np
+import pytest
+
+from animlearn import network
+from animlearn.buffer import FrameBuffer
+from animlearn.frames import GAP, Composer, enlarge, paint, psnr, upscale_factor
+
+
+def test_paint_matches_the_forward_pass_clipped_to_uint8():
+    net = network.create((8, 8), 0.1, "fan-in", np.random.default_rng(0))
+    net.params[-3:] = [2.0, -1.0, 0.5]  # output biases: red saturates, green clips at 0
+    picture = paint(net, 7, 5)
+    assert picture.shape == (5, 7, 3) and picture.dtype == np.uint8
+    assert (picture[..., 0] == 255).all() and (picture[..., 1] == 0).all()
+    rgb = network.predict(net, np.array([[0.5, 0.5]], np.float32))
+    assert picture[2, 3, 2] == round(float(np.clip(rgb[0, 2], 0, 1)) * 255)
+
+
+def test_psnr():
+    a = np.zeros((4, 4, 3), np.uint8)
+    b = a.copy()
+    b[0, 0, 0] = 255  # one error of 255 in 48 values: MSE 1/48
+    assert psnr(a, b) == pytest.approx(10 * np.log10(48))
+    assert psnr(a, a) == float("inf")
+
+
+def test_small_pictures_are_enlarged_to_at_least_256_px():
+    assert upscale_factor(90, 128) == 2
+    assert upscale_factor(300, 429) == 1
+    big = enlarge(np.zeros((128, 90, 3), np.uint8), 2)
+    assert big.shape == (256, 180, 3)
+
+
+def panels(n, h=20, w=30):
+    return [np.full((h, w, 3), 40 * (k + 1), np.uint8) for k in range(n)]
+
+
+def test_panels_side_by_side_with_titles_and_caption():
+    c = Composer(["1 × 45450", "4 × 300", "target"], 30, 20)
+    frame = c.compose(panels(3), "epoch 3/10")
+    assert frame.shape == (c.height, 3 * 30 + 2 * GAP, 3)
+    top = c.text_height
+    for k in range(3):
+        x = k * (30 + GAP)
+        assert (frame[top : top + 20, x : x + 30] == 40 * (k + 1)).all()
+    assert (frame[:top] < 200).any(), "titles are drawn above the panels"
+    assert (frame[top + 20 :] < 200).any(), "the caption is drawn below"
+
+
+def test_no_caption_leaves_bare_panels():
+    c = Composer(["4 × 300"], 30, 20, captions=False)
+    frame = c.compose(panels(1), "epoch 3/10")
+    assert np.array_equal(frame, panels(1)[0])
+
+
+def test_buffer_spills_to_disk_past_its_limit():
+    frames = [np.full((10, 12, 3), k, np.uint8) for k in range(10)]
+    buf = FrameBuffer(limit=3 * frames[0].nbytes)
+    for f in frames:
+        buf.append(f)
+    assert len(buf) == 10 and buf.spilled
+    assert all(np.array_equal(a, b) for a, b in zip(buf, frames))
+    assert np.array_equal(buf[-1], frames[-1])
+    with pytest.raises(ValueError):
+        buf.append(np.zeros((3, 3, 3), np.uint8))
+    buf.close()
