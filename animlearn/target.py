@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -10,12 +10,17 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import AnimlearnError
 
+# More pixels than this are scaled down for training, even with --size 0:
+# the frames and the epochs of a 24-megapixel photo would not fit a laptop.
+MAX_PIXELS = 4_000_000
+
 
 @dataclass
 class Target:
     """A picture as training data: one example per pixel."""
 
     pixels: np.ndarray  # (h, w, 3) uint8
+    notes: list[str] = field(default_factory=list)  # what was done to the picture, for the user
 
     @property
     def height(self) -> int:
@@ -48,16 +53,25 @@ def grid(width: int, height: int) -> np.ndarray:
     return np.stack([cols.ravel(), rows.ravel()], axis=1)
 
 
-def open_rgb(path: str | Path) -> Image.Image:
-    """Open any picture Pillow reads, EXIF orientation applied, as RGB."""
+def open_rgb(path: str | Path, notes: list[str] | None = None) -> Image.Image:
+    """Open any picture Pillow reads, EXIF orientation applied, as RGB.
+
+    Transparent areas are composited over white; for a picture with several
+    frames (GIF, WebP, TIFF) the first is used, and a note says so.
+    """
     path = Path(path)
+    notes = [] if notes is None else notes
     if not path.exists():
         raise AnimlearnError(f"{path}: no such file; check the path to the picture")
     if path.is_dir():
         raise AnimlearnError(f"{path}: is a folder; give a picture file")
     try:
         with Image.open(path) as im:
+            if getattr(im, "n_frames", 1) > 1:
+                notes.append(f"{path.name} has {im.n_frames} frames; using the first")
             im.seek(0)
+            if im.format == "JPEG" and im.width * im.height > 4 * MAX_PIXELS:
+                im.draft("RGB", (im.width // 2, im.height // 2))  # decode big JPEGs smaller
             im = ImageOps.exif_transpose(im)
             if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
                 # Transparent areas become white: the background the frames use.
@@ -69,10 +83,10 @@ def open_rgb(path: str | Path) -> Image.Image:
             else:
                 im = im.convert("RGB")
             im.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        raise AnimlearnError(f"{path}: not a readable picture ({_short(e)})") from e
     except Image.DecompressionBombError as e:
-        raise AnimlearnError(f"{path}: too many pixels for a safe decode ({_short(e)})") from e
+        raise AnimlearnError(f"{path}: too many pixels to decode safely; use a smaller picture") from e
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
+        raise AnimlearnError(f"{path}: not a readable picture ({_short(e)}); check the file") from e
     return im
 
 
@@ -99,5 +113,14 @@ def fit(im: Image.Image, size: int) -> Image.Image:
 
 
 def load(path: str | Path, size: int) -> Target:
-    """The picture at `path` as a Target, its longer side `size` px (0: as is)."""
-    return Target(np.asarray(fit(open_rgb(path), size), dtype=np.uint8).copy())
+    """The picture at `path` as a Target, its longer side `size` px (0: as is),
+    never more than MAX_PIXELS pixels."""
+    notes: list[str] = []
+    im = fit(open_rgb(path, notes), size)
+    if im.width * im.height > MAX_PIXELS:
+        longest = int(max(im.size) * (MAX_PIXELS / (im.width * im.height)) ** 0.5)
+        im = fit(im, longest)
+        notes.append(
+            f"{Path(path).name} is large; training at {im.width}×{im.height} ({MAX_PIXELS:,} px at most)"
+        )
+    return Target(np.asarray(im, dtype=np.uint8).copy(), notes)

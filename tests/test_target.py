@@ -95,3 +95,55 @@ def test_truncated_picture_is_refused(tmp_path):
     cut.write_bytes(path.read_bytes()[:300])
     with pytest.raises(AnimlearnError, match="not a readable picture"):
         target.load(cut, 0)
+
+
+def test_multi_frame_pictures_use_the_first_frame_with_a_note(tmp_path):
+    first = Image.new("RGB", (8, 6), (255, 0, 0))
+    second = Image.new("RGB", (8, 6), (0, 0, 255))
+    path = tmp_path / "anim.gif"
+    first.save(path, save_all=True, append_images=[second])
+    t = target.load(path, 0)
+    assert t.pixels[..., 0].mean() > 200 and t.pixels[..., 2].mean() < 50
+    assert t.notes == ["anim.gif has 2 frames; using the first"]
+
+
+def test_palette_picture_with_transparency_goes_over_white(tmp_path):
+    im = Image.new("P", (4, 4), 1)
+    im.putpalette([0, 0, 0, 10, 200, 30] + [0] * 762)
+    im.paste(0, (0, 0, 2, 4))  # left half: index 0, the transparent one
+    path = tmp_path / "pal.png"
+    im.save(path, transparency=0)
+    px = target.load(path, 0).pixels
+    assert (px[:, :2] == 255).all() and (px[:, 2:] == [10, 200, 30]).all()
+
+
+@pytest.mark.parametrize("w, h", [(1, 1), (1, 9), (9, 1)])
+def test_tiny_pictures(tmp_path, w, h):
+    path = tmp_path / "tiny.png"
+    Image.fromarray(smooth_picture(w, h)).save(path)
+    t = target.load(path, 0)
+    assert t.pixels.shape == (h, w, 3)
+    assert np.isfinite(t.coords).all() and t.coords.shape == (w * h, 2)
+
+
+def test_names_with_spaces_and_non_ascii_letters(tmp_path):
+    path = tmp_path / "Mona Lisa – Gioconda ñ.png"
+    Image.fromarray(smooth_picture(6, 4)).save(path)
+    assert target.load(path, 0).pixels.shape == (4, 6, 3)
+
+
+def test_pictures_over_the_pixel_limit_are_scaled_down_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.setattr(target, "MAX_PIXELS", 1000)
+    path = tmp_path / "big.png"
+    Image.fromarray(smooth_picture(80, 50)).save(path)
+    t = target.load(path, 0)
+    assert t.width * t.height <= 1000 and abs(t.width / t.height - 1.6) < 0.1
+    assert "big.png is large; training at" in t.notes[0]
+
+
+def test_decompression_bomb_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.png"
+    Image.fromarray(smooth_picture(80, 50)).save(path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # Pillow refuses above twice this
+    with pytest.raises(AnimlearnError, match="too many pixels to decode safely"):
+        target.load(path, 0)
