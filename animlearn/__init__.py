@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .painting import paint
     from .pipeline import render
 
 
@@ -16,7 +17,11 @@ def __getattr__(name: str):
         from .pipeline import render
 
         return render
+    if name == "paint":
+        from .painting import paint
+
+        return paint
     raise AttributeError(name)
 
 
-__all__ = ["render", "__version__"]
+__all__ = ["paint", "render", "__version__"]

@@ -31,6 +31,8 @@ class Checkpoint:
     epochs_done: int
     psnrs: list[float]
     target_digest: str  # of the training pixels, so a resume uses the same picture
+    width: int  # of the training picture, so `paint` keeps its aspect
+    height: int
     frames: np.ndarray  # (n, h, w, 3) uint8, the frames so far
 
 
@@ -48,6 +50,7 @@ def save(path: Path, cp: Checkpoint) -> None:
         "epochs_done": cp.epochs_done,
         "psnrs": cp.psnrs,
         "target_digest": cp.target_digest,
+        "size": [cp.width, cp.height],
     }
     arrays = {f"net{k}": n.params for k, n in enumerate(cp.nets)}
     with replacing(path) as tmp, open(tmp, "wb") as f:

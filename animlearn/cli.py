@@ -145,5 +145,26 @@ def render(
     typer.echo(f"{result.epochs} epochs in {result.seconds:.0f} s; PSNR {scores}")
 
 
+@app.command()
+def paint(
+    saved: Annotated[Path, typer.Argument(metavar="CHECKPOINT", help="A file written by render --checkpoint.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Picture to write: .png, .jpg or .webp.")],
+    size: Annotated[int, typer.Option(help="Longer side of the picture, px.")] = 1024,
+    net: Annotated[str, typer.Option(help="Which network: 'deep' or 'shallow'.")] = "deep",
+) -> None:
+    """Paint a saved network's picture at any resolution."""
+    from .errors import AnimlearnError
+    from .painting import paint as run
+
+    try:
+        path = run(saved, output, size=size, net=net)
+    except AnimlearnError as e:
+        raise _fail(str(e), 2) from None
+    except KeyboardInterrupt:
+        typer.echo("animlearn: aborted; no output written", err=True)
+        raise typer.Exit(130) from None
+    typer.echo(f"wrote {path}")
+
+
 def run() -> None:
     sys.exit(app())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,6 +15,7 @@ from . import settings as settings_mod
 from . import target as target_mod
 from .buffer import FrameBuffer
 from .encoders import pngs
+from .encoders.atomic import writable
 from .errors import AnimlearnError, Diverged
 from .frames import Composer, enlarge, paint, psnr, upscale_factor
 from .settings import Settings
@@ -61,13 +61,7 @@ def _outputs(image: Path, output: str | Path | Sequence[str | Path]) -> list[Pat
         raise AnimlearnError("no output given; name one with -o, e.g. -o out.gif")
     for path in paths:
         encoders.check(path)
-        folder = path.parent
-        if not folder.is_dir():
-            raise AnimlearnError(f"{path}: folder {folder} does not exist; create it first")
-        if not os.access(folder, os.W_OK):
-            raise AnimlearnError(f"{path}: cannot write in {folder}; choose another folder")
-        if path.is_dir():
-            raise AnimlearnError(f"{path}: is a folder; give a file name")
+        writable(path)
         if image.exists() and path.exists() and path.samefile(image):
             raise AnimlearnError(f"{path}: is the input picture; choose another output name")
     return paths

@@ -8,6 +8,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..errors import AnimlearnError
+
 
 @contextlib.contextmanager
 def replacing(path: Path) -> Iterator[Path]:
@@ -21,3 +23,17 @@ def replacing(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def writable(path: Path) -> None:
+    """Refuse, before any work, a destination that could not be written."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise AnimlearnError(f"{path}: folder {folder} does not exist; create it first")
+    if path.is_dir():
+        raise AnimlearnError(f"{path}: is a folder; give a file name")
+    try:  # a real attempt: permissions, read-only disks and odd filesystems all show here
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise AnimlearnError(f"{path}: cannot write in {folder} ({e.strerror}); choose another folder") from e
