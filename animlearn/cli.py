@@ -147,7 +147,7 @@ def render(
 
 @app.command()
 def paint(
-    saved: Annotated[Path, typer.Argument(metavar="CHECKPOINT", help="A file written by render --checkpoint.")],
+    saved: Annotated[Path, typer.Argument(metavar="CHECKPOINT", help="File from render --checkpoint.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Picture to write: .png, .jpg or .webp.")],
     size: Annotated[int, typer.Option(help="Longer side of the picture, px.")] = 1024,
     net: Annotated[str, typer.Option(help="Which network: 'deep' or 'shallow'.")] = "deep",
