@@ -128,7 +128,11 @@ def render(
     except AnimlearnError as e:
         raise _fail(str(e), 2) from None
     except Diverged as e:
-        raise _fail(f"{e} (frames so far were written)", 1) from None
+        r = e.result
+        written = (
+            f"wrote {r.frames} frames to {', '.join(map(str, r.outputs))}" if r.frames else "nothing written"
+        )
+        raise _fail(f"{e} ({written})", 1) from None
     except Interrupted as e:
         r = e.result
         written = ", ".join(map(str, r.outputs)) if r.frames else "nothing"

@@ -6,4 +6,8 @@ class AnimlearnError(Exception):
 
 
 class Diverged(Exception):
-    """A network's loss became NaN or infinite: a training failure, exit 1, not a usage error."""
+    """A network's loss became NaN or infinite: a training failure, exit 1, not a usage error.
+
+    render() sets `result` (what was written) before it raises this."""
+
+    result = None

@@ -190,6 +190,7 @@ def render(
     finally:
         buffer.close()
     if isinstance(stopped, Diverged):
+        stopped.result = result
         raise stopped
     if stopped is not None:
         raise Interrupted(result)

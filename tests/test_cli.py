@@ -1,5 +1,7 @@
 """The command line and the Python API, end to end on small pictures."""
 
+import re
+
 import imageio_ffmpeg
 import numpy as np
 import pytest
@@ -132,3 +134,15 @@ def test_deep_panel_does_not_depend_on_shallow(picture, tmp_path):
     a = animlearn.render(picture, tmp_path / "a.gif", epochs=2, size=24, hidden=(16,))
     b = animlearn.render(picture, tmp_path / "b.gif", epochs=2, size=24, hidden=(16,), shallow=True)
     assert a.psnrs[0] == b.psnrs[1]
+
+
+def test_divergence_exits_1_names_the_network_and_keeps_the_frames(picture, tmp_path):
+    out = tmp_path / "out.gif"
+    args = ["--size", "24", "--hidden", "16,16", "--epochs", "50", "--lr", "1.5", "--lr-scale", "none"]
+    result = cli("render", picture, "-o", out, *args)
+    assert result.exit_code == 1
+    assert "2 × 16 network diverged" in result.stderr and "lower --lr" in result.stderr
+    assert "Traceback" not in result.output
+    frames = int(re.search(r"wrote (\d+) frames", result.stderr).group(1))  # diverges after some epochs
+    with Image.open(out) as im:
+        assert im.n_frames == frames >= 1

@@ -1,0 +1,55 @@
+"""Ctrl-C and SIGTERM on a real `animlearn render` process."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import smooth_picture
+from PIL import Image
+
+
+def start(tmp_path, *extra):
+    picture = tmp_path / "picture.png"
+    Image.fromarray(smooth_picture(64, 48)).save(picture)
+    args = [sys.executable, "-m", "animlearn", "render", picture, "-o", tmp_path / "out.gif"]
+    args += ["--size", "64", "--hidden", "64,64", "--epochs", "100000", *extra]
+    return subprocess.Popen([str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_training(proc, seconds=4.0):
+    time.sleep(seconds)  # start-up (imports, cached kernels) and a few epochs
+    assert proc.poll() is None, proc.communicate()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_training_and_writes_the_frames_so_far(tmp_path, sig):
+    proc = start(tmp_path)
+    wait_for_training(proc)
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - sent < 30
+    assert "interrupted after epoch" in err and "Traceback" not in err
+    with Image.open(tmp_path / "out.gif") as im:
+        assert im.n_frames >= 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.gif", "picture.png"]
+
+
+def test_a_second_ctrl_c_aborts_without_partial_files(tmp_path):
+    proc = start(tmp_path)
+    wait_for_training(proc)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    # Either the whole animation was written before the second signal, or none of it.
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names in (["out.gif", "picture.png"], ["picture.png"])
+    if "out.gif" in names:
+        with Image.open(tmp_path / "out.gif") as im:
+            assert im.n_frames >= 1
