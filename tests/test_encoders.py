@@ -34,6 +34,7 @@ def test_gif_loops_forever_with_the_fps_duration_and_a_faithful_palette(tmp_path
     scores = [psnr(a, b) for a, b in zip(decoded, frames)]
     assert np.median(scores) > 30 and min(scores) > 26
     assert [p.name for p in tmp_path.iterdir()] == ["out.gif"], "no temporary file left"
+    assert path.stat().st_mode & 0o644 == 0o644, "readable by others, like any new file"
 
 
 def mp4_info(path):
