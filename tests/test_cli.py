@@ -146,3 +146,13 @@ def test_divergence_exits_1_names_the_network_and_keeps_the_frames(picture, tmp_
     frames = int(re.search(r"wrote (\d+) frames", result.stderr).group(1))  # diverges after some epochs
     with Image.open(out) as im:
         assert im.n_frames == frames >= 1
+
+
+def test_same_seed_gives_byte_identical_files(picture, tmp_path):
+    def run(name, seed):
+        outs = [tmp_path / f"{name}.gif", tmp_path / f"{name}.mp4"]
+        animlearn.render(picture, outs, epochs=3, size=24, hidden=(16, 16), seed=seed, shallow=True)
+        return [p.read_bytes() for p in outs]
+
+    assert run("a", 1) == run("b", 1)
+    assert run("c", 2)[0] != run("a", 1)[0]
