@@ -40,6 +40,10 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _note(message: str) -> None:
+    typer.echo(f"animlearn: note: {message}", err=True)
+
+
 def _sigterm(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -124,6 +128,7 @@ def render(
                 fps=fps,
                 frames=frames,
                 on_epoch=bar.update,
+                on_note=_note,
             )
     except AnimlearnError as e:
         raise _fail(str(e), 2) from None

@@ -85,6 +85,7 @@ def render(
     fps: float | None = None,
     frames: str | Path | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
 ) -> RenderResult:
     """Train a network to paint `image` and write the learning as an animation.
 
@@ -112,6 +113,9 @@ def render(
     if frames_dir is not None and frames_dir.exists() and not frames_dir.is_dir():
         raise AnimlearnError(f"--frames {frames_dir}: is a file; give a folder")
     tgt = target_mod.load(image, s.size)
+    for note in tgt.notes:
+        if on_note is not None:
+            on_note(note)
 
     order_seed, deep_seed, shallow_seed = np.random.SeedSequence(s.seed).spawn(3)
     nets = [network.create(s.hidden, s.lr, s.lr_scale, np.random.default_rng(deep_seed))]

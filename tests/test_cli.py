@@ -156,3 +156,12 @@ def test_same_seed_gives_byte_identical_files(picture, tmp_path):
 
     assert run("a", 1) == run("b", 1)
     assert run("c", 2)[0] != run("a", 1)[0]
+
+
+def test_notes_about_the_picture_reach_stderr(tmp_path):
+    path = tmp_path / "anim.gif"
+    frames = [Image.fromarray(smooth_picture(20, 16)), Image.new("RGB", (20, 16), (0, 0, 255))]
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    result = cli("render", path, "-o", tmp_path / "out.gif", *QUICK)
+    assert result.exit_code == 0, result.output
+    assert "animlearn: note: anim.gif has 2 frames; using the first" in result.stderr
