@@ -1,0 +1,99 @@
+"""Checkpoints: resume gives the same run as no interruption; paint a saved network."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+import animlearn
+from animlearn import checkpoint
+from animlearn.cli import app
+from animlearn.errors import AnimlearnError
+
+SMALL = dict(size=24, hidden=(16, 16), seed=3)
+
+
+def gif_frames(path):
+    with Image.open(path) as im:
+        out = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            out.append(np.asarray(im.convert("RGB")))
+    return out
+
+
+def test_resume_continues_to_the_same_result_as_one_long_run(picture, tmp_path):
+    whole = animlearn.render(picture, tmp_path / "whole.gif", epochs=8, shallow=True, **SMALL)
+
+    cp = tmp_path / "run.ckpt"
+    animlearn.render(picture, tmp_path / "first.gif", epochs=5, shallow=True, checkpoint=cp, **SMALL)
+    saved = checkpoint.load(cp)
+    assert saved.epochs_done == 5 and saved.frame_count == 5
+    resumed = animlearn.render(picture, tmp_path / "resumed.gif", epochs=8, resume=cp)
+
+    assert resumed.frames == 8 and resumed.psnrs == whole.psnrs
+    a, b = gif_frames(tmp_path / "whole.gif"), gif_frames(tmp_path / "resumed.gif")
+    assert len(a) == len(b) == 8 and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_resume_refuses_other_training_options_and_fewer_epochs(picture, tmp_path):
+    cp = tmp_path / "run.ckpt"
+    animlearn.render(picture, tmp_path / "first.gif", epochs=3, checkpoint=cp, **SMALL)
+    with pytest.raises(AnimlearnError, match="--hidden.*checkpoint"):
+        animlearn.render(picture, tmp_path / "x.gif", epochs=6, resume=cp, hidden=(8,))
+    with pytest.raises(AnimlearnError, match="--epochs 3.*already"):
+        animlearn.render(picture, tmp_path / "x.gif", epochs=3, resume=cp)
+    other = tmp_path / "other.png"
+    Image.new("RGB", (40, 30), (9, 9, 9)).save(other)
+    with pytest.raises(AnimlearnError, match="different picture"):
+        animlearn.render(other, tmp_path / "x.gif", epochs=6, resume=cp)
+
+
+def test_ctrl_c_saves_a_checkpoint_that_resumes(picture, tmp_path):
+    cp = tmp_path / "run.ckpt"
+    args = [
+        sys.executable,
+        "-m",
+        "animlearn",
+        "render",
+        picture,
+        "-o",
+        tmp_path / "out.gif",
+        "--size",
+        "64",
+        "--hidden",
+        "64,64",
+        "--epochs",
+        "100000",
+        "--checkpoint",
+        cp,
+    ]
+    proc = subprocess.Popen([str(a) for a in args], stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    saved = checkpoint.load(cp)
+    assert saved.epochs_done >= 1 and saved.frame_count == saved.epochs_done
+    result = animlearn.render(picture, tmp_path / "more.gif", epochs=saved.epochs_done + 2, resume=cp)
+    assert result.frames == saved.epochs_done + 2
+
+
+def test_paint_a_checkpoint_at_any_size(picture, tmp_path):
+    cp = tmp_path / "run.ckpt"
+    animlearn.render(picture, tmp_path / "first.gif", epochs=2, shallow=True, checkpoint=cp, **SMALL)
+    result = CliRunner().invoke(app, ["paint", str(cp), "-o", str(tmp_path / "big.png"), "--size", "200"])
+    assert result.exit_code == 0, result.output
+    with Image.open(tmp_path / "big.png") as im:
+        assert im.size == (200, 150)  # the 40 x 30 picture's aspect
+    shallow = CliRunner().invoke(
+        app, ["paint", str(cp), "-o", str(tmp_path / "s.jpg"), "--size", "64", "--net", "shallow"]
+    )
+    assert shallow.exit_code == 0 and Image.open(tmp_path / "s.jpg").size == (64, 48)
+    bad = CliRunner().invoke(app, ["paint", str(tmp_path / "first.gif"), "-o", str(tmp_path / "x.png")])
+    assert bad.exit_code == 2 and "not a readable animlearn checkpoint" in bad.stderr
