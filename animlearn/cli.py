@@ -79,7 +79,9 @@ def render(
             show_default="fan-in",
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed for initial weights and pixel order.")] = 0,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed for initial weights and pixel order.", show_default="0")
+    ] = None,
     shallow: Annotated[
         bool,
         typer.Option(
@@ -94,12 +96,23 @@ def render(
     ] = None,
     target: Annotated[bool, typer.Option("--target", help="Show the target picture on the right.")] = False,
     caption: Annotated[
-        bool, typer.Option("--caption/--no-caption", help="Titles and caption on each frame.")
-    ] = True,
-    fps: Annotated[float, typer.Option(help="Frames per second.")] = 25.0,
+        bool | None,
+        typer.Option(
+            "--caption/--no-caption", help="Titles and caption on each frame.", show_default="caption"
+        ),
+    ] = None,
+    fps: Annotated[float | None, typer.Option(help="Frames per second.", show_default="25")] = None,
     frames: Annotated[
         Path | None,
         typer.Option(help="Also write every frame as a PNG into this folder.", show_default=False),
+    ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="Save the run here every 30 s and on exit, to --resume later.", show_default=False),
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue a run saved with --checkpoint, up to --epochs.", show_default=False),
     ] = None,
 ) -> None:
     """Train a network on IMAGE and write the learning as an animation."""
@@ -121,12 +134,14 @@ def render(
                 lr=lr,
                 lr_scale=lr_scale,
                 seed=seed,
-                shallow=shallow,
+                shallow=shallow or None,  # an absent flag defers to the preset or checkpoint
                 shallow_width=shallow_width,
-                target=target,
+                target=target or None,
                 caption=caption,
                 fps=fps,
                 frames=frames,
+                checkpoint=checkpoint,
+                resume=resume,
                 on_epoch=bar.update,
                 on_note=_note,
             )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import checkpoint as checkpoints
 from . import encoders, network
 from . import settings as settings_mod
 from . import target as target_mod
@@ -20,6 +21,8 @@ from .errors import AnimlearnError, Diverged
 from .frames import Composer, enlarge, paint, psnr, upscale_factor
 from .settings import Settings
 from .trainer import Stopped, Trainer
+
+CHECKPOINT_SECONDS = 30.0  # between checkpoint saves; one is also saved on exit
 
 
 @dataclass
@@ -85,16 +88,21 @@ def render(
     fps: float | None = None,
     frames: str | Path | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
+    checkpoint: str | Path | None = None,
+    resume: str | Path | None = None,
     on_note: Callable[[str], None] | None = None,
 ) -> RenderResult:
     """Train a network to paint `image` and write the learning as an animation.
 
-    Options left as None come from `preset` ('quick' or 'seed'). Raises
-    AnimlearnError for bad input, Diverged if a network blows up (after writing
-    the frames so far), and Interrupted on Ctrl-C (ditto).
+    Options left as None come from `preset` ('quick' or 'seed'). With
+    `checkpoint`, the run is saved there every CHECKPOINT_SECONDS and on exit;
+    `resume` continues a saved run to `epochs`. Raises AnimlearnError for bad
+    input, Diverged if a network blows up (after writing the frames so far),
+    and Interrupted on Ctrl-C (ditto).
     """
-    s = settings_mod.resolve(
-        preset,
+    saved = checkpoints.load(resume) if resume is not None else None
+    s = (settings_mod.resumed if saved else settings_mod.resolve)(
+        *((saved.settings, saved.epochs_done) if saved else (preset,)),
         epochs=epochs,
         size=size,
         hidden=hidden,
@@ -112,16 +120,23 @@ def render(
     frames_dir = Path(frames) if frames is not None else None
     if frames_dir is not None and frames_dir.exists() and not frames_dir.is_dir():
         raise AnimlearnError(f"--frames {frames_dir}: is a file; give a folder")
+    checkpoint = Path(checkpoint) if checkpoint is not None else None
+    if checkpoint is not None:
+        writable(checkpoint)
     tgt = target_mod.load(image, s.size)
     for note in tgt.notes:
         if on_note is not None:
             on_note(note)
+    if saved and checkpoints.digest(tgt.pixels) != saved.target_digest:
+        raise AnimlearnError(f"{image}: a different picture from the one the checkpoint trained on")
 
     order_seed, deep_seed, shallow_seed = np.random.SeedSequence(s.seed).spawn(3)
     nets = [network.create(s.hidden, s.lr, s.lr_scale, np.random.default_rng(deep_seed))]
     if s.shallow:
         width = s.shallow_width or network.equal_params_width(s.hidden)
         nets.insert(0, network.create((width,), s.lr, s.lr_scale, np.random.default_rng(shallow_seed)))
+    if saved:
+        nets = saved.nets
     names = [net.name for net in nets]
 
     k = upscale_factor(tgt.width, tgt.height)
@@ -130,7 +145,10 @@ def render(
     composer = Composer(names + (["target"] if s.target else []), *shown, captions=s.caption)
 
     buffer = FrameBuffer()
-    psnrs = [float("nan")] * len(nets)
+    psnrs = list(saved.psnrs) if saved else [float("nan")] * len(nets)
+    if saved:
+        for frame in checkpoints.frames(resume):
+            buffer.append(frame)
 
     def paint_frame(epoch: int, snapshot: list[network.Network], losses: list[float]) -> None:
         panels = []
@@ -141,20 +159,46 @@ def render(
         if s.target:
             panels.append(target_panel)
         scores = " · ".join(f"{name} {p:.1f} dB" for name, p in zip(names, psnrs))
-        buffer.append(composer.compose(panels, f"epoch {epoch}/{s.epochs} · {scores}"))
+        # No total in the caption: a resumed, longer run keeps the same frames.
+        buffer.append(composer.compose(panels, f"epoch {epoch} · {scores}"))
 
     trainer = Trainer(nets, tgt.coords, tgt.colours, seed=int(order_seed.generate_state(1)[0]))
+    if saved:
+        trainer.rng.bit_generator.state = saved.rng_state
+        trainer.epochs_done = saved.epochs_done
     painter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paint")
     pending: Future | None = None
     start = time.perf_counter()
     stopped: BaseException | None = None
+    # What a checkpoint saves: the state at the end of the last epoch with a frame.
+    state = saved
+
+    def save_checkpoint() -> None:
+        if checkpoint is not None and state is not None:
+            painter.submit(lambda: None).result()  # the frames so far are all in the buffer
+            checkpoints.save(checkpoint, state, buffer)
+
+    last_save = time.monotonic()
     try:
-        for epoch in range(1, s.epochs + 1):
+        for epoch in range(trainer.epochs_done + 1, s.epochs + 1):
             losses = trainer.epoch()
             snapshot = [network.Network(n.hidden, n.params.copy(), n.lrs) for n in nets]
             if pending is not None:
                 pending.result()  # at most one frame in flight keeps memory bounded
             pending = painter.submit(paint_frame, epoch, snapshot, losses)
+            state = checkpoints.Checkpoint(
+                s,
+                snapshot,
+                trainer.rng.bit_generator.state,
+                epoch,
+                psnrs,
+                checkpoints.digest(tgt.pixels),
+                tgt.width,
+                tgt.height,
+            )
+            if time.monotonic() - last_save > CHECKPOINT_SECONDS:
+                save_checkpoint()
+                last_save = time.monotonic()
             if on_epoch is not None:
                 on_epoch(
                     EpochReport(
@@ -173,6 +217,8 @@ def render(
         trainer.close()
         if pending is not None and not isinstance(stopped, KeyboardInterrupt):
             pending.result()
+        if not isinstance(stopped, Diverged):  # keep the last good checkpoint
+            save_checkpoint()
         painter.shutdown(wait=True)
 
     result = RenderResult(

@@ -86,3 +86,30 @@ def check(s: Settings) -> None:
     if s.lr_scale not in LR_SCALES:
         raise AnimlearnError(f"--lr-scale {s.lr_scale!r}: use one of {', '.join(LR_SCALES)}")
     parse_hidden(s.hidden)
+
+
+TRAINING = ("size", "hidden", "lr", "lr_scale", "seed", "shallow", "shallow_width", "target", "caption")
+
+
+def resumed(saved: Settings, epochs_done: int, epochs: int | None, **given) -> Settings:
+    """The checkpoint's settings for a resumed run: more epochs, other output
+    options; training options may be repeated but not changed."""
+    for name in TRAINING:
+        value = given.pop(name, None)
+        if value is None:
+            continue
+        if name == "hidden":
+            value = parse_hidden(value)
+        if value != getattr(saved, name):
+            raise AnimlearnError(
+                f"--{name.replace('_', '-')} {value!r}: the checkpoint was made with "
+                f"{getattr(saved, name)!r}; leave it out when resuming"
+            )
+    epochs = saved.epochs if epochs is None else epochs
+    settings = replace(saved, epochs=epochs, **{k: v for k, v in given.items() if v is not None})
+    check(settings)
+    if epochs <= epochs_done:
+        raise AnimlearnError(
+            f"--epochs {epochs}: the checkpoint has already trained {epochs_done}; ask for more to resume"
+        )
+    return settings
