@@ -191,4 +191,17 @@ def paint(
 
 
 def run() -> None:
-    sys.exit(app())
+    """Entry point: usage errors become one line on stderr and exit code 2."""
+    usage_error = typer.BadParameter.__mro__[1]  # click's UsageError, wherever typer keeps it
+    if len(sys.argv) < 2:
+        sys.exit(app())  # no arguments: typer shows the help
+    try:
+        code = app(standalone_mode=False)
+    except usage_error as e:
+        command = f"animlearn {e.ctx.info_name} " if e.ctx and e.ctx.parent else "animlearn "
+        typer.echo(f"animlearn: error: {e.format_message()} (see '{command}--help')", err=True)
+        sys.exit(2)
+    except typer.Abort:
+        typer.echo("animlearn: aborted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

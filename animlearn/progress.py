@@ -26,14 +26,16 @@ class Bar:
         self.task = None
 
     def __enter__(self) -> Bar:
-        self.progress.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.progress.__exit__(*exc)
+        if self.task is not None:
+            self.progress.stop()
 
     def update(self, r: EpochReport) -> None:
+        # Started on the first report, so an early error prints nothing but itself.
         if self.task is None:
+            self.progress.start()
             self.task = self.progress.add_task("train", total=r.epochs, loss="", psnr="", rate="")
         psnr = " ".join("-" if math.isnan(p) else f"{p:.1f}" for p in r.psnrs)
         loss = " ".join(f"{x:.4f}" for x in r.losses)

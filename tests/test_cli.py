@@ -1,6 +1,8 @@
 """The command line and the Python API, end to end on small pictures."""
 
 import re
+import subprocess
+import sys
 
 import imageio_ffmpeg
 import numpy as np
@@ -165,3 +167,18 @@ def test_notes_about_the_picture_reach_stderr(tmp_path):
     result = cli("render", path, "-o", tmp_path / "out.gif", *QUICK)
     assert result.exit_code == 0, result.output
     assert "animlearn: note: anim.gif has 2 frames; using the first" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["render"], "Missing argument"),
+        (["render", "x.png", "-o", "y.gif", "--epochs", "abc"], "Invalid value for '--epochs'"),
+        (["render", "x.png", "-o", "y.gif", "--bogus"], "No such option: --bogus"),
+        (["render", "x.png", "-o", "/proc/animlearn-test.gif"], "cannot write in /proc"),
+    ],
+)
+def test_the_installed_command_gives_one_line_usage_errors(args, message):
+    result = subprocess.run([sys.executable, "-m", "animlearn", *args], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
