@@ -1,5 +1,7 @@
 """Every format written and read back: frame count, size, timing, loop, codec."""
 
+import errno
+
 import imageio_ffmpeg
 import numpy as np
 import pytest
@@ -80,3 +82,13 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
         encoders.write([], path, encoders.Options())
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.gif"]
+
+
+def test_a_full_disk_gives_a_clear_error_and_no_partial_file(tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", full)
+    with pytest.raises(AnimlearnError, match="out.gif: could not write .No space left on device."):
+        encoders.write(moving_frames(), tmp_path / "out.gif", encoders.Options())
+    assert list(tmp_path.iterdir()) == []

@@ -44,4 +44,9 @@ def check(path: str | Path) -> Path:
 def write(frames: Sequence[np.ndarray], path: str | Path, options: Options) -> None:
     """Write `frames` to `path` in the format its extension names, atomically."""
     path = check(path)
-    _formats()[path.suffix.lower()].write(frames, path, options)
+    try:
+        _formats()[path.suffix.lower()].write(frames, path, options)
+    except OSError as e:  # a full disk, a vanished folder: the temporary file is already gone
+        raise AnimlearnError(
+            f"{path}: could not write ({e.strerror or e}); free some space or choose another folder"
+        ) from e
