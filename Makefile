@@ -16,8 +16,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check animlearn tests
-	$(BIN)/ruff format --check animlearn tests
+	$(BIN)/ruff check animlearn tests benchmarks
+	$(BIN)/ruff format --check animlearn tests benchmarks
 
 # The samples shown in the README, from samples/chelsea.jpg.
 demo: $(STAMP)

@@ -22,8 +22,10 @@ def data(n, seed=1):
     return rng.random((n, 2), dtype=np.float32), rng.random((n, 3), dtype=np.float32)
 
 
-# Widths cover the four-row blocks, their remainders, and one wide hidden layer.
-@pytest.mark.parametrize("hidden", [(9, 6, 7), (8,), (4, 13), (50,)])
+# Widths cover the row blocks and their remainders, narrow layers updated at once,
+# layers wide enough to defer their updates (>= kernels.WIDE on both sides, flushed
+# every kernels.LAZY samples and at the end), and one-hidden-layer nets (fused sweep).
+@pytest.mark.parametrize("hidden", [(9, 6, 7), (8,), (4, 13), (50,), (20, 33, 17), (40, 24, 8)])
 @pytest.mark.parametrize("lr_scale", ["fan-in", "none"])
 def test_kernel_matches_reference_after_hundreds_of_updates(hidden, lr_scale):
     X, Y = data(40)
@@ -35,6 +37,20 @@ def test_kernel_matches_reference_after_hundreds_of_updates(hidden, lr_scale):
     assert total == pytest.approx(ref_total, rel=1e-4)
     # The run changed the weights: the comparison above is not trivial.
     assert not np.allclose(net.params, network.create(hidden, 0.1, lr_scale, np.random.default_rng(0)).params)
+
+
+def test_chunked_calls_match_one_call():
+    """Each call leaves every deferred update applied, so chunks resume exactly."""
+    X, Y = data(64)
+    order = np.random.default_rng(5).integers(0, len(X), 100).astype(np.int64)
+    for hidden in [(24, 24), (30,)]:
+        whole = network.create(hidden, 0.1, "fan-in", np.random.default_rng(0))
+        parts = network.create(hidden, 0.1, "fan-in", np.random.default_rng(0))
+        total = run_kernel(whole, X, Y, order)
+        chunked = sum(run_kernel(parts, X, Y, order[at : at + 7]) for at in range(0, len(order), 7))
+        np.testing.assert_allclose(parts.params, whole.params, rtol=1e-5, atol=1e-7)
+        assert chunked == pytest.approx(total, rel=1e-5)
+        assert run_kernel(parts, X, Y, order[:0]) == 0.0
 
 
 def test_one_update_is_minus_lr_times_the_finite_difference_gradient():
