@@ -40,6 +40,17 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+OutputOption = Annotated[
+    list[Path],
+    typer.Option("-o", "--output", help="Animation to write: .gif, .mp4 or .webp. Repeat for several."),
+]
+FpsOption = Annotated[float, typer.Option(help="Frames per second (GIF and WebP: at most 50).")]
+HoldOption = Annotated[float, typer.Option(help="Seconds the last frame stays before the loop restarts.")]
+QualityOption = Annotated[
+    int, typer.Option(help="0-100: higher is larger and closer to the frames (MP4 CRF 19, WebP 80 at 80).")
+]
+
+
 def _sigterm(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -47,10 +58,7 @@ def _sigterm(signum, frame) -> None:
 @app.command()
 def render(
     image: Annotated[Path, typer.Argument(help="The picture to learn (JPEG, PNG, GIF, WebP, BMP, TIFF).")],
-    output: Annotated[
-        list[Path],
-        typer.Option("-o", "--output", help="Animation to write: .gif or .mp4. Repeat for several."),
-    ],
+    output: OutputOption,
     preset: Annotated[
         str,
         typer.Option(help="Starting settings: 'quick' (about a minute) or 'seed' (the blog's experiment)."),
@@ -92,7 +100,22 @@ def render(
     caption: Annotated[
         bool, typer.Option("--caption/--no-caption", help="Titles and caption on each frame.")
     ] = True,
-    fps: Annotated[float, typer.Option(help="Frames per second.")] = 25.0,
+    fps: FpsOption = 25.0,
+    hold: HoldOption = 2.0,
+    quality: QualityOption = 80,
+    schedule: Annotated[
+        str,
+        typer.Option(help="'every': a frame every --every epochs; 'log': dense early, sparse late."),
+    ] = "every",
+    every: Annotated[
+        int | None,
+        typer.Option(
+            help="One frame per N epochs (per N steps with --frames-per-epoch).", show_default="1; log: 5"
+        ),
+    ] = None,
+    frames_per_epoch: Annotated[
+        int, typer.Option(help="Steps per epoch that can get a frame: K gives frames at epoch 1/K, 2/K, ...")
+    ] = 1,
     frames: Annotated[
         Path | None,
         typer.Option(help="Also write every frame as a PNG into this folder.", show_default=False),
@@ -122,6 +145,11 @@ def render(
                 target=target,
                 caption=caption,
                 fps=fps,
+                hold=hold,
+                quality=quality,
+                schedule=schedule,
+                every=every,
+                frames_per_epoch=frames_per_epoch,
                 frames=frames,
                 on_epoch=bar.update,
             )
@@ -140,9 +168,34 @@ def render(
         typer.echo("animlearn: aborted; no output written", err=True)
         raise typer.Exit(130) from None
     scores = ", ".join(f"{n} {p:.1f} dB" for n, p in zip(result.names, result.psnrs))
-    for path in result.outputs:
-        typer.echo(f"wrote {path} ({result.frames} frames, {path.stat().st_size / 1e6:.2f} MB)")
+    _wrote(result.outputs, result.frames)
     typer.echo(f"{result.epochs} epochs in {result.seconds:.0f} s; PSNR {scores}")
+
+
+@app.command()
+def encode(
+    frames: Annotated[
+        list[Path], typer.Argument(help="PNG/JPEG frames, or folders of them; taken in natural name order.")
+    ],
+    output: OutputOption,
+    fps: FpsOption = 25.0,
+    hold: HoldOption = 2.0,
+    quality: QualityOption = 80,
+) -> None:
+    """Assemble existing frames (e.g. learned_1.jpg ... learned_500.jpg) into animations."""
+    from .assemble import encode as run
+    from .errors import AnimlearnError
+
+    try:
+        result = run(frames, output, fps=fps, hold=hold, quality=quality)
+    except AnimlearnError as e:
+        raise _fail(str(e), 2) from None
+    _wrote(result.outputs, result.frames)
+
+
+def _wrote(paths: list[Path], frames: int) -> None:
+    for path in paths:
+        typer.echo(f"wrote {path} ({frames} frames, {path.stat().st_size / 1e6:.2f} MB)")
 
 
 def run() -> None:

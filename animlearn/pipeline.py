@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,6 +17,7 @@ from .buffer import FrameBuffer
 from .encoders import pngs
 from .errors import AnimlearnError, Diverged
 from .frames import Composer, enlarge, paint, psnr, upscale_factor
+from .schedule import epoch_label, frame_steps
 from .settings import Settings
 from .trainer import Stopped, Trainer
 
@@ -55,24 +55,6 @@ class Interrupted(Exception):
         self.result = result
 
 
-def _outputs(image: Path, output: str | Path | Sequence[str | Path]) -> list[Path]:
-    paths = [Path(output)] if isinstance(output, str | Path) else [Path(p) for p in output]
-    if not paths:
-        raise AnimlearnError("no output given; name one with -o, e.g. -o out.gif")
-    for path in paths:
-        encoders.check(path)
-        folder = path.parent
-        if not folder.is_dir():
-            raise AnimlearnError(f"{path}: folder {folder} does not exist; create it first")
-        if not os.access(folder, os.W_OK):
-            raise AnimlearnError(f"{path}: cannot write in {folder}; choose another folder")
-        if path.is_dir():
-            raise AnimlearnError(f"{path}: is a folder; give a file name")
-        if image.exists() and path.exists() and path.samefile(image):
-            raise AnimlearnError(f"{path}: is the input picture; choose another output name")
-    return paths
-
-
 def render(
     image: str | Path,
     output: str | Path | Sequence[str | Path],
@@ -89,6 +71,11 @@ def render(
     target: bool | None = None,
     caption: bool | None = None,
     fps: float | None = None,
+    hold: float | None = None,
+    quality: int | None = None,
+    schedule: str | None = None,
+    every: int | None = None,
+    frames_per_epoch: int | None = None,
     frames: str | Path | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
 ) -> RenderResult:
@@ -111,9 +98,15 @@ def render(
         target=target,
         caption=caption,
         fps=fps,
+        hold=hold,
+        quality=quality,
+        schedule=schedule,
+        every=every,
+        frames_per_epoch=frames_per_epoch,
     )
     image = Path(image)
-    outputs = _outputs(image, output)
+    options = encoders.Options(fps=s.fps, hold=s.hold, quality=s.quality)
+    paths = encoders.check_outputs(output, options, source=image)
     frames_dir = Path(frames) if frames is not None else None
     if frames_dir is not None and frames_dir.exists() and not frames_dir.is_dir():
         raise AnimlearnError(f"--frames {frames_dir}: is a file; give a folder")
@@ -134,7 +127,7 @@ def render(
     buffer = FrameBuffer()
     psnrs = [float("nan")] * len(nets)
 
-    def paint_frame(epoch: int, snapshot: list[network.Network], losses: list[float]) -> None:
+    def paint_frame(epoch: str, snapshot: list[network.Network]) -> None:
         panels = []
         for n, net in enumerate(snapshot):
             small = paint(net, tgt.width, tgt.height)
@@ -150,13 +143,23 @@ def render(
     pending: Future | None = None
     start = time.perf_counter()
     stopped: BaseException | None = None
+    per_epoch = s.frames_per_epoch
+    wanted = set(frame_steps(s.epochs, per_epoch, s.step_every, s.schedule))
+    step = 0
     try:
         for epoch in range(1, s.epochs + 1):
-            losses = trainer.epoch()
-            snapshot = [network.Network(n.hidden, n.params.copy(), n.lrs) for n in nets]
-            if pending is not None:
-                pending.result()  # at most one frame in flight keeps memory bounded
-            pending = painter.submit(paint_frame, epoch, snapshot, losses)
+            parts = []
+            for part in trainer.epoch_parts(per_epoch):
+                parts.append(part)
+                step += 1
+                if step not in wanted:
+                    continue
+                snapshot = [network.Network(n.hidden, n.params.copy(), n.lrs) for n in nets]
+                if pending is not None:
+                    pending.result()  # at most one frame in flight keeps memory bounded
+                pending = painter.submit(paint_frame, epoch_label(step, per_epoch), snapshot)
+            # slices differ by at most one sample, so their mean is the epoch's
+            losses = np.mean(parts, axis=0).tolist()
             if on_epoch is not None:
                 on_epoch(
                     EpochReport(
@@ -178,7 +181,7 @@ def render(
         painter.shutdown(wait=True)
 
     result = RenderResult(
-        outputs,
+        paths,
         len(buffer),
         trainer.epochs_done,
         names,
@@ -189,8 +192,8 @@ def render(
     )
     try:
         if len(buffer):
-            for path in outputs:
-                encoders.write(buffer, path, encoders.Options(fps=s.fps))
+            for path in paths:
+                encoders.write(buffer, path, options)
             if frames_dir is not None:
                 pngs.write(buffer, frames_dir)
     finally:
