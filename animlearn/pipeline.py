@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from . import encoders, network
 from . import settings as settings_mod
@@ -146,6 +147,9 @@ def render(
     per_epoch = s.frames_per_epoch
     wanted = set(frame_steps(s.epochs, per_epoch, s.step_every, s.schedule))
     step = 0
+    # Painting's matrix products get one BLAS thread: training holds the other
+    # core, and a second BLAS thread would only take turns with it.
+    blas = threadpool_limits(limits=1, user_api="blas")
     try:
         for epoch in range(1, s.epochs + 1):
             parts = []
@@ -179,6 +183,7 @@ def render(
         if pending is not None and not isinstance(stopped, KeyboardInterrupt):
             pending.result()
         painter.shutdown(wait=True)
+        blas.restore_original_limits()
 
     result = RenderResult(
         paths,
