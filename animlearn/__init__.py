@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .assemble import encode
     from .pipeline import render
 
 
@@ -16,7 +17,11 @@ def __getattr__(name: str):
         from .pipeline import render
 
         return render
+    if name == "encode":
+        from .assemble import encode
+
+        return encode
     raise AttributeError(name)
 
 
-__all__ = ["render", "__version__"]
+__all__ = ["encode", "render", "__version__"]
