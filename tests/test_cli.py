@@ -35,7 +35,7 @@ def test_render_writes_a_gif_with_one_frame_per_epoch(picture, tmp_path):
 
 
 def test_shallow_and_target_panels_and_several_outputs(picture, tmp_path):
-    gif, mp4, pngs = tmp_path / "out.gif", tmp_path / "out.mp4", tmp_path / "f"
+    gif, mp4, webp, pngs = tmp_path / "out.gif", tmp_path / "out.mp4", tmp_path / "out.webp", tmp_path / "f"
     result = cli(
         "render",
         picture,
@@ -43,6 +43,8 @@ def test_shallow_and_target_panels_and_several_outputs(picture, tmp_path):
         gif,
         "-o",
         mp4,
+        "-o",
+        webp,
         *QUICK,
         "--shallow",
         "--target",
@@ -56,6 +58,8 @@ def test_shallow_and_target_panels_and_several_outputs(picture, tmp_path):
     with Image.open(gif) as im:
         assert im.size == size and im.n_frames == 3
     assert imageio_ffmpeg.read_frames(str(mp4)).__next__()["size"] == size
+    with Image.open(webp) as im:
+        assert im.size == size and im.n_frames == 3
     last = np.asarray(Image.open(pngs / "frame_00003.png"))
     target = Image.fromarray(smooth_picture(40, 30)).resize((24, 18), Image.Resampling.LANCZOS)
     shown = np.asarray(target.resize((264, 198), Image.Resampling.BICUBIC))

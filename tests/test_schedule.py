@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import animlearn
 from animlearn import frames as frames_mod
@@ -71,8 +72,16 @@ def test_frame_count_and_caption_follow_the_schedule(
         "compose",
         lambda self, panels, caption="": captions.append(caption) or compose(self, panels, caption),
     )
-    result = animlearn.render(picture, tmp_path / "out.gif", epochs=3, size=16, hidden=(8,), **options)
+    out = tmp_path / "out.gif"
+    result = animlearn.render(picture, out, epochs=3, size=16, hidden=(8,), hold=0, **options)
     assert result.frames == count == len(captions)
+    with Image.open(out) as im:
+        assert im.n_frames == count
+        durations = []
+        for k in range(count):
+            im.seek(k)
+            durations.append(im.info["duration"])
+    assert durations == [40] * count
     assert captions[0].startswith(first + " ") and captions[-1].startswith(last + " ")
 
 
