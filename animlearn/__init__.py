@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .assemble import encode
     from .painting import paint
     from .pipeline import render
 
@@ -21,7 +22,11 @@ def __getattr__(name: str):
         from .painting import paint
 
         return paint
+    if name == "encode":
+        from .assemble import encode
+
+        return encode
     raise AttributeError(name)
 
 
-__all__ = ["paint", "render", "__version__"]
+__all__ = ["encode", "paint", "render", "__version__"]

@@ -7,7 +7,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
-DEFAULT_LIMIT = 256 * 1024 * 1024  # bytes held in memory before spilling to disk
+# Bytes held in memory before spilling to disk. Reading frames back from the
+# temporary file costs little beside encoding them, and a three-panel seed run
+# (500 frames of 906 x 471, 640 MB) must stay under 400 MB in all.
+DEFAULT_LIMIT = 64 * 1024 * 1024
 
 
 class FrameBuffer:

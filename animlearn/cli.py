@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -44,6 +45,17 @@ def _note(message: str) -> None:
     typer.echo(f"animlearn: note: {message}", err=True)
 
 
+OutputOption = Annotated[
+    list[Path],
+    typer.Option("-o", "--output", help="Animation to write: .gif, .mp4 or .webp. Repeat for several."),
+]
+FpsOption = Annotated[float, typer.Option(help="Frames per second (GIF and WebP: at most 50).")]
+HoldOption = Annotated[float, typer.Option(help="Seconds the last frame stays before the loop restarts.")]
+QualityOption = Annotated[
+    int, typer.Option(help="0-100: higher is larger and closer to the frames (MP4 CRF 19, WebP 80 at 80).")
+]
+
+
 def _sigterm(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -51,10 +63,7 @@ def _sigterm(signum, frame) -> None:
 @app.command()
 def render(
     image: Annotated[Path, typer.Argument(help="The picture to learn (JPEG, PNG, GIF, WebP, BMP, TIFF).")],
-    output: Annotated[
-        list[Path],
-        typer.Option("-o", "--output", help="Animation to write: .gif or .mp4. Repeat for several."),
-    ],
+    output: OutputOption,
     preset: Annotated[
         str,
         typer.Option(help="Starting settings: 'quick' (about a minute) or 'seed' (the blog's experiment)."),
@@ -101,7 +110,41 @@ def render(
             "--caption/--no-caption", help="Titles and caption on each frame.", show_default="caption"
         ),
     ] = None,
-    fps: Annotated[float | None, typer.Option(help="Frames per second.", show_default="25")] = None,
+    # Output and schedule options default to None: a preset or a checkpoint fills them.
+    fps: Annotated[
+        float | None, typer.Option(help="Frames per second (GIF and WebP: at most 50).", show_default="25")
+    ] = None,
+    hold: Annotated[
+        float | None,
+        typer.Option(help="Seconds the last frame stays before the loop restarts.", show_default="2"),
+    ] = None,
+    quality: Annotated[
+        int | None,
+        typer.Option(
+            help="0-100: higher is larger and closer to the frames (MP4 CRF 19, WebP 80 at 80).",
+            show_default="80",
+        ),
+    ] = None,
+    schedule: Annotated[
+        str | None,
+        typer.Option(
+            help="'every': a frame every --every epochs; 'log': dense early, sparse late.",
+            show_default="every",
+        ),
+    ] = None,
+    every: Annotated[
+        int | None,
+        typer.Option(
+            help="One frame per N epochs (per N steps with --frames-per-epoch).", show_default="1; log: 5"
+        ),
+    ] = None,
+    frames_per_epoch: Annotated[
+        int | None,
+        typer.Option(
+            help="Steps per epoch that can get a frame: K gives frames at epoch 1/K, 2/K, ...",
+            show_default="1",
+        ),
+    ] = None,
     frames: Annotated[
         Path | None,
         typer.Option(help="Also write every frame as a PNG into this folder.", show_default=False),
@@ -116,6 +159,10 @@ def render(
     ] = None,
 ) -> None:
     """Train a network on IMAGE and write the learning as an animation."""
+    # Painting's matrix products get one BLAS thread: training holds the other
+    # core, and a second BLAS thread would only take turns with it. (Set before
+    # numpy loads; the CLI is the only place that knows it owns the process.)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from .errors import AnimlearnError, Diverged
     from .pipeline import Interrupted
     from .pipeline import render as run
@@ -139,6 +186,11 @@ def render(
                 target=target or None,
                 caption=caption,
                 fps=fps,
+                hold=hold,
+                quality=quality,
+                schedule=schedule,
+                every=every,
+                frames_per_epoch=frames_per_epoch,
                 frames=frames,
                 checkpoint=checkpoint,
                 resume=resume,
@@ -164,8 +216,7 @@ def render(
         typer.echo("animlearn: aborted; no output written", err=True)
         raise typer.Exit(130) from None
     scores = ", ".join(f"{n} {p:.1f} dB" for n, p in zip(result.names, result.psnrs))
-    for path in result.outputs:
-        typer.echo(f"wrote {path} ({result.frames} frames, {path.stat().st_size / 1e6:.2f} MB)")
+    _wrote(result.outputs, result.frames)
     typer.echo(f"{result.epochs} epochs in {result.seconds:.0f} s; PSNR {scores}")
 
 
@@ -188,6 +239,32 @@ def paint(
         typer.echo("animlearn: aborted; no output written", err=True)
         raise typer.Exit(130) from None
     typer.echo(f"wrote {path}")
+
+
+@app.command()
+def encode(
+    frames: Annotated[
+        list[Path], typer.Argument(help="PNG/JPEG frames, or folders of them; taken in natural name order.")
+    ],
+    output: OutputOption,
+    fps: FpsOption = 25.0,
+    hold: HoldOption = 2.0,
+    quality: QualityOption = 80,
+) -> None:
+    """Assemble existing frames (e.g. learned_1.jpg ... learned_500.jpg) into animations."""
+    from .assemble import encode as run
+    from .errors import AnimlearnError
+
+    try:
+        result = run(frames, output, fps=fps, hold=hold, quality=quality)
+    except AnimlearnError as e:
+        raise _fail(str(e), 2) from None
+    _wrote(result.outputs, result.frames)
+
+
+def _wrote(paths: list[Path], frames: int) -> None:
+    for path in paths:
+        typer.echo(f"wrote {path} ({frames} frames, {path.stat().st_size / 1e6:.2f} MB)")
 
 
 def run() -> None:

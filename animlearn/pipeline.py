@@ -19,6 +19,7 @@ from .encoders import pngs
 from .encoders.atomic import writable
 from .errors import AnimlearnError, Diverged
 from .frames import Composer, enlarge, paint, psnr, upscale_factor
+from .schedule import epoch_label, frame_steps
 from .settings import Settings
 from .trainer import Stopped, Trainer
 
@@ -58,18 +59,6 @@ class Interrupted(Exception):
         self.result = result
 
 
-def _outputs(image: Path, output: str | Path | Sequence[str | Path]) -> list[Path]:
-    paths = [Path(output)] if isinstance(output, str | Path) else [Path(p) for p in output]
-    if not paths:
-        raise AnimlearnError("no output given; name one with -o, e.g. -o out.gif")
-    for path in paths:
-        encoders.check(path)
-        writable(path)
-        if image.exists() and path.exists() and path.samefile(image):
-            raise AnimlearnError(f"{path}: is the input picture; choose another output name")
-    return paths
-
-
 def render(
     image: str | Path,
     output: str | Path | Sequence[str | Path],
@@ -86,10 +75,15 @@ def render(
     target: bool | None = None,
     caption: bool | None = None,
     fps: float | None = None,
+    hold: float | None = None,
+    quality: int | None = None,
+    schedule: str | None = None,
+    every: int | None = None,
+    frames_per_epoch: int | None = None,
     frames: str | Path | None = None,
-    on_epoch: Callable[[EpochReport], None] | None = None,
     checkpoint: str | Path | None = None,
     resume: str | Path | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
     on_note: Callable[[str], None] | None = None,
 ) -> RenderResult:
     """Train a network to paint `image` and write the learning as an animation.
@@ -114,9 +108,15 @@ def render(
         target=target,
         caption=caption,
         fps=fps,
+        hold=hold,
+        quality=quality,
+        schedule=schedule,
+        every=every,
+        frames_per_epoch=frames_per_epoch,
     )
     image = Path(image)
-    outputs = _outputs(image, output)
+    options = encoders.Options(fps=s.fps, hold=s.hold, quality=s.quality)
+    paths = encoders.check_outputs(output, options, source=image)
     frames_dir = Path(frames) if frames is not None else None
     if frames_dir is not None and frames_dir.exists() and not frames_dir.is_dir():
         raise AnimlearnError(f"--frames {frames_dir}: is a file; give a folder")
@@ -150,7 +150,7 @@ def render(
         for frame in checkpoints.frames(resume):
             buffer.append(frame)
 
-    def paint_frame(epoch: int, snapshot: list[network.Network], losses: list[float]) -> None:
+    def paint_frame(epoch: str, snapshot: list[network.Network]) -> None:
         panels = []
         for n, net in enumerate(snapshot):
             small = paint(net, tgt.width, tgt.height)
@@ -170,35 +170,41 @@ def render(
     pending: Future | None = None
     start = time.perf_counter()
     stopped: BaseException | None = None
-    # What a checkpoint saves: the state at the end of the last epoch with a frame.
-    state = saved
+    per_epoch = s.frames_per_epoch
+    wanted = set(frame_steps(s.epochs, per_epoch, s.step_every, s.schedule))
+    step = trainer.epochs_done * per_epoch
+    state = saved  # what a checkpoint holds: the end of the last finished epoch
 
     def save_checkpoint() -> None:
         if checkpoint is not None and state is not None:
-            painter.submit(lambda: None).result()  # the frames so far are all in the buffer
+            painter.submit(lambda: None).result()  # every frame so far is in the buffer
             checkpoints.save(checkpoint, state, buffer)
 
     last_save = time.monotonic()
     try:
         for epoch in range(trainer.epochs_done + 1, s.epochs + 1):
-            losses = trainer.epoch()
-            snapshot = [network.Network(n.hidden, n.params.copy(), n.lrs) for n in nets]
-            if pending is not None:
-                pending.result()  # at most one frame in flight keeps memory bounded
-            pending = painter.submit(paint_frame, epoch, snapshot, losses)
-            state = checkpoints.Checkpoint(
-                s,
-                snapshot,
-                trainer.rng.bit_generator.state,
-                epoch,
-                psnrs,
-                checkpoints.digest(tgt.pixels),
-                tgt.width,
-                tgt.height,
-            )
-            if time.monotonic() - last_save > CHECKPOINT_SECONDS:
-                save_checkpoint()
-                last_save = time.monotonic()
+            parts = []
+            for part in trainer.epoch_parts(per_epoch):
+                parts.append(part)
+                step += 1
+                if step not in wanted:
+                    continue
+                snapshot = [network.Network(n.hidden, n.params.copy(), n.lrs) for n in nets]
+                if pending is not None:
+                    pending.result()  # at most one frame in flight keeps memory bounded
+                pending = painter.submit(paint_frame, epoch_label(step, per_epoch), snapshot)
+            # slices differ by at most one sample, so their mean is the epoch's
+            losses = np.mean(parts, axis=0).tolist()
+            if checkpoint is not None:
+                ended = [network.Network(n.hidden, n.params.copy(), n.lrs) for n in nets]
+                rng_state = trainer.rng.bit_generator.state
+                digest = checkpoints.digest(tgt.pixels)
+                state = checkpoints.Checkpoint(
+                    s, ended, rng_state, epoch, psnrs, digest, tgt.width, tgt.height
+                )
+                if time.monotonic() - last_save > CHECKPOINT_SECONDS:
+                    save_checkpoint()
+                    last_save = time.monotonic()
             if on_epoch is not None:
                 on_epoch(
                     EpochReport(
@@ -222,7 +228,7 @@ def render(
         painter.shutdown(wait=True)
 
     result = RenderResult(
-        outputs,
+        paths,
         len(buffer),
         trainer.epochs_done,
         names,
@@ -233,8 +239,8 @@ def render(
     )
     try:
         if len(buffer):
-            for path in outputs:
-                encoders.write(buffer, path, encoders.Options(fps=s.fps))
+            for path in paths:
+                encoders.write(buffer, path, options)
             if frames_dir is not None:
                 pngs.write(buffer, frames_dir)
     finally:

@@ -6,8 +6,11 @@ import math
 from dataclasses import dataclass, fields, replace
 
 from .errors import AnimlearnError
+from .schedule import LOG_EVERY, SCHEDULES
 
 LR_SCALES = ("fan-in", "none")
+MAX_HOLD = 60.0  # seconds; GIF stores a frame's delay in 16 bits of 10 ms
+MAX_FRAMES_PER_EPOCH = 1000
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,18 @@ class Settings:
     target: bool = False
     caption: bool = True
     fps: float = 25.0
+    hold: float = 2.0  # seconds the last frame stays before the animation loops
+    quality: int = 80  # 0-100, higher: larger files closer to the painted frames
+    schedule: str = "every"
+    every: int | None = None  # None: 1, or LOG_EVERY for the log schedule
+    frames_per_epoch: int = 1
+
+    @property
+    def step_every(self) -> int:
+        """One frame per this many schedule steps."""
+        if self.every is not None:
+            return self.every
+        return LOG_EVERY if self.schedule == "log" else 1
 
 
 PRESETS = {
@@ -74,13 +89,31 @@ def _positive(name: str, value: float, integer: bool, zero_ok: bool = False) -> 
         raise AnimlearnError(f"--{name.replace('_', '-')} {value!r}: must be {kind} {bound}")
 
 
+def check_output(fps: float, hold: float, quality: int) -> None:
+    """The options every output takes, from `render` or `encode`."""
+    _positive("fps", fps, integer=False)
+    if fps > 100:
+        raise AnimlearnError(f"--fps {fps}: at most 100")
+    _positive("hold", hold, integer=False, zero_ok=True)
+    if hold > MAX_HOLD:
+        raise AnimlearnError(f"--hold {hold}: at most {MAX_HOLD:g} seconds")
+    _positive("quality", quality, integer=True, zero_ok=True)
+    if quality > 100:
+        raise AnimlearnError(f"--quality {quality}: give 0 to 100 (higher: larger, more faithful)")
+
+
 def check(s: Settings) -> None:
     _positive("epochs", s.epochs, integer=True)
     _positive("size", s.size, integer=True, zero_ok=True)
     _positive("lr", s.lr, integer=False)
-    _positive("fps", s.fps, integer=False)
-    if s.fps > 100:
-        raise AnimlearnError(f"--fps {s.fps}: at most 100 (GIF frames last at least 10 ms)")
+    check_output(s.fps, s.hold, s.quality)
+    if s.schedule not in SCHEDULES:
+        raise AnimlearnError(f"--schedule {s.schedule!r}: use one of {', '.join(SCHEDULES)}")
+    if s.every is not None:
+        _positive("every", s.every, integer=True)
+    _positive("frames_per_epoch", s.frames_per_epoch, integer=True)
+    if s.frames_per_epoch > MAX_FRAMES_PER_EPOCH:
+        raise AnimlearnError(f"--frames-per-epoch {s.frames_per_epoch}: at most {MAX_FRAMES_PER_EPOCH}")
     if s.shallow_width is not None:
         _positive("shallow_width", s.shallow_width, integer=True)
     if s.lr_scale not in LR_SCALES:
@@ -88,7 +121,21 @@ def check(s: Settings) -> None:
     parse_hidden(s.hidden)
 
 
-TRAINING = ("size", "hidden", "lr", "lr_scale", "seed", "shallow", "shallow_width", "target", "caption")
+# Options that shape the weights or the frames: a resumed run keeps the checkpoint's.
+TRAINING = (
+    "size",
+    "hidden",
+    "lr",
+    "lr_scale",
+    "seed",
+    "shallow",
+    "shallow_width",
+    "target",
+    "caption",
+    "schedule",
+    "every",
+    "frames_per_epoch",
+)
 
 
 def resumed(saved: Settings, epochs_done: int, epochs: int | None, **given) -> Settings:

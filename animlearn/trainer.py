@@ -8,6 +8,7 @@ cores. An epoch runs in chunks so a stop request or a NaN is seen within it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -38,19 +39,35 @@ class Trainer:
     def epoch(self) -> list[float]:
         """Train every network one epoch; returns each one's mean squared error
         per channel over the epoch (measured before each update)."""
-        order = self.rng.permutation(len(self.coords)).astype(np.int64)
-        jobs = [self._pool.submit(self._run, net, order) for net in self.nets]
-        try:
-            errors = [job.result() for job in jobs]
-        except BaseException:
-            self.stop.set()  # let the other threads finish their chunk and leave
-            for job in jobs:
-                job.exception()
-            raise
-        if self.stop.is_set():
-            raise Stopped
-        self.epochs_done += 1
-        return [e / (len(self.coords) * self.colours.shape[1]) for e in errors]
+        *_, losses = self.epoch_parts(1)
+        return losses
+
+    def epoch_parts(self, parts: int) -> Iterator[list[float]]:
+        """Train every network one epoch in `parts` near-equal slices of one shuffled
+        order, yielding after each slice each network's mean squared error per
+        channel over that slice, so frames can be painted inside an epoch.
+
+        The updates are the same as `epoch()`'s: only the pauses differ. The epoch
+        counts as done once the last slice is trained.
+        """
+        n = len(self.coords)
+        order = self.rng.permutation(n).astype(np.int64)
+        bounds = np.linspace(0, n, parts + 1).round().astype(np.int64)
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            piece = order[start:stop]
+            jobs = [self._pool.submit(self._run, net, piece) for net in self.nets]
+            try:
+                errors = [job.result() for job in jobs]
+            except BaseException:
+                self.stop.set()  # let the other threads finish their chunk and leave
+                for job in jobs:
+                    job.exception()
+                raise
+            if self.stop.is_set():
+                raise Stopped
+            if stop == n:
+                self.epochs_done += 1
+            yield [e / (max(1, len(piece)) * self.colours.shape[1]) for e in errors]
 
     def _run(self, net: Network, order: np.ndarray) -> float:
         sizes = net.sizes

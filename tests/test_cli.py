@@ -39,7 +39,7 @@ def test_render_writes_a_gif_with_one_frame_per_epoch(picture, tmp_path):
 
 
 def test_shallow_and_target_panels_and_several_outputs(picture, tmp_path):
-    gif, mp4, pngs = tmp_path / "out.gif", tmp_path / "out.mp4", tmp_path / "f"
+    gif, mp4, webp, pngs = tmp_path / "out.gif", tmp_path / "out.mp4", tmp_path / "out.webp", tmp_path / "f"
     result = cli(
         "render",
         picture,
@@ -47,6 +47,8 @@ def test_shallow_and_target_panels_and_several_outputs(picture, tmp_path):
         gif,
         "-o",
         mp4,
+        "-o",
+        webp,
         *QUICK,
         "--shallow",
         "--target",
@@ -60,6 +62,8 @@ def test_shallow_and_target_panels_and_several_outputs(picture, tmp_path):
     with Image.open(gif) as im:
         assert im.size == size and im.n_frames == 3
     assert imageio_ffmpeg.read_frames(str(mp4)).__next__()["size"] == size
+    with Image.open(webp) as im:
+        assert im.size == size and im.n_frames == 3
     last = np.asarray(Image.open(pngs / "frame_00003.png"))
     target = Image.fromarray(smooth_picture(40, 30)).resize((24, 18), Image.Resampling.LANCZOS)
     shown = np.asarray(target.resize((264, 198), Image.Resampling.BICUBIC))
@@ -84,6 +88,12 @@ def test_frames_folder_holds_one_png_per_epoch(picture, tmp_path):
         (["-o", "{tmp}/out.gif", "--hidden", "abc"], "--hidden 'abc'"),
         (["-o", "{tmp}/out.gif", "--lr-scale", "sqrt"], "--lr-scale 'sqrt'"),
         (["-o", "{tmp}/out.gif", "--preset", "fast"], "--preset 'fast'"),
+        (["-o", "{tmp}/out.gif", "--fps", "60"], "too fast for .gif"),
+        (["-o", "{tmp}/out.gif", "--hold", "-1"], "--hold -1"),
+        (["-o", "{tmp}/out.webp", "--quality", "101"], "--quality 101"),
+        (["-o", "{tmp}/out.gif", "--schedule", "exp"], "--schedule 'exp'"),
+        (["-o", "{tmp}/out.gif", "--every", "0"], "--every 0"),
+        (["-o", "{tmp}/out.gif", "--frames-per-epoch", "0"], "--frames-per-epoch 0"),
     ],
 )
 def test_bad_options_exit_2_with_one_line_and_no_output(picture, tmp_path, args, message):
@@ -152,7 +162,7 @@ def test_divergence_exits_1_names_the_network_and_keeps_the_frames(picture, tmp_
 
 def test_same_seed_gives_byte_identical_files(picture, tmp_path):
     def run(name, seed):
-        outs = [tmp_path / f"{name}.gif", tmp_path / f"{name}.mp4"]
+        outs = [tmp_path / f"{name}.gif", tmp_path / f"{name}.mp4", tmp_path / f"{name}.webp"]
         animlearn.render(picture, outs, epochs=3, size=24, hidden=(16, 16), seed=seed, shallow=True)
         return [p.read_bytes() for p in outs]
 
@@ -182,3 +192,75 @@ def test_the_installed_command_gives_one_line_usage_errors(args, message):
     result = subprocess.run([sys.executable, "-m", "animlearn", *args], capture_output=True, text=True)
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_schedule_options_reach_the_animation(picture, tmp_path):
+    out = tmp_path / "out.webp"
+    result = cli(
+        "render", picture, "-o", out, *QUICK, "--frames-per-epoch", "4", "--schedule", "log", "--every", "2"
+    )
+    assert result.exit_code == 0, result.output
+    with Image.open(out) as im:
+        assert im.n_frames == 6  # 12 steps, one in two, placed geometrically
+
+
+def numbered_frames(folder, count=12, size=(40, 30)):
+    """learned_1.png ... learned_<count>.png, frame k a flat grey of 20 * k."""
+    folder.mkdir()
+    for k in range(1, count + 1):
+        Image.fromarray(np.full((size[1], size[0], 3), 20 * k, np.uint8)).save(folder / f"learned_{k}.png")
+    return folder
+
+
+def test_encode_takes_frames_in_natural_order_into_several_formats(tmp_path):
+    folder = numbered_frames(tmp_path / "frames")
+    gif, mp4, webp = tmp_path / "a.gif", tmp_path / "a.mp4", tmp_path / "a.webp"
+    result = cli("encode", folder, "-o", gif, "-o", mp4, "-o", webp, "--fps", "10", "--hold", "0.5")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("wrote") == 3
+    with Image.open(gif) as im:
+        greys = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            greys.append(int(np.asarray(im.convert("RGB"))[0, 0, 0]))
+        assert im.size == (40, 30) and im.info["loop"] == 0
+    assert greys == [20 * k for k in range(1, 13)], "learned_9 before learned_10"
+    with Image.open(webp) as im:
+        assert im.n_frames == 12
+    assert imageio_ffmpeg.read_frames(str(mp4)).__next__()["size"] == (40, 30)
+
+
+def test_encode_a_list_of_files_is_sorted_naturally_too(tmp_path):
+    folder = numbered_frames(tmp_path / "frames", count=11)
+    files = sorted(
+        folder.iterdir()
+    )  # as a shell glob gives them: learned_1, learned_10, learned_11, learned_2
+    out = tmp_path / "a.gif"
+    assert cli("encode", *files, "-o", out).exit_code == 0
+    with Image.open(out) as im:
+        im.seek(1)
+        assert np.asarray(im.convert("RGB"))[0, 0, 0] == 40
+
+
+def test_encode_refuses_frames_of_different_sizes_before_writing(tmp_path):
+    folder = numbered_frames(tmp_path / "frames", count=3)
+    Image.new("RGB", (41, 30)).save(folder / "learned_4.png")
+    result = cli("encode", folder, "-o", tmp_path / "a.gif", "-o", tmp_path / "a.mp4")
+    assert result.exit_code == 2
+    assert "learned_4.png: 41x30 px, but learned_1.png is 40x30" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames"]
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda t: (t / "empty").mkdir() or t / "empty", "no .png or .jpg frames"),
+        (lambda t: t / "missing", "no such file or folder"),
+        (lambda t: (t / "bad.png").write_bytes(b"nope") and t / "bad.png", "not a readable picture"),
+    ],
+)
+def test_encode_bad_frames_exit_2(tmp_path, make, message):
+    result = cli("encode", make(tmp_path), "-o", tmp_path / "a.gif")
+    assert result.exit_code == 2 and message in result.stderr
+    assert not (tmp_path / "a.gif").exists()

@@ -1,6 +1,7 @@
 """Every format written and read back: frame count, size, timing, loop, codec."""
 
 import errno
+import io
 
 import imageio_ffmpeg
 import numpy as np
@@ -9,7 +10,8 @@ from conftest import smooth_picture
 from PIL import Image
 
 from animlearn import encoders
-from animlearn.encoders import pngs
+from animlearn.buffer import FrameBuffer
+from animlearn.encoders import gif, mp4, pngs
 from animlearn.errors import AnimlearnError
 from animlearn.frames import psnr
 
@@ -20,23 +22,114 @@ def moving_frames(n=12, w=41, h=31):
     return [(128 + (picture - 128) * k / (n - 1)).round().astype(np.uint8) for k in range(n)]
 
 
-def test_gif_loops_forever_with_the_fps_duration_and_a_faithful_palette(tmp_path):
+def read_gif(path):
+    """Decoded RGB frames and each frame's duration in ms."""
+    frames, durations = [], []
+    with Image.open(path) as im:
+        for k in range(im.n_frames):
+            im.seek(k)
+            durations.append(im.info["duration"])
+            frames.append(np.asarray(im.convert("RGB")))
+    return frames, durations
+
+
+def test_gif_loops_forever_with_the_fps_duration_a_hold_and_a_faithful_palette(tmp_path):
     frames = moving_frames()
     path = tmp_path / "out.gif"
-    encoders.write(frames, path, encoders.Options(fps=20))
+    encoders.write(frames, path, encoders.Options(fps=20, hold=1.5, quality=100))
     with Image.open(path) as im:
         assert im.n_frames == len(frames)
         assert im.size == (41, 31)
         assert im.info["loop"] == 0
-        assert im.info["duration"] == 50
-        decoded = []
+    decoded, durations = read_gif(path)
+    assert durations == [50] * 11 + [50 + 1500]
+    scores = [psnr(a, b) for a, b in zip(decoded, frames)]
+    assert np.mean(scores[1:]) > 32 and min(scores) > 27
+    assert [p.name for p in tmp_path.iterdir()] == ["out.gif"], "no temporary file left"
+    assert path.stat().st_mode & 0o644 == 0o644, "readable by others, like any new file"
+
+
+def test_gif_merges_identical_frames_and_keeps_the_time(tmp_path):
+    frames = moving_frames(n=6)
+    frames = frames[:3] + [frames[2]] * 3 + frames[3:]  # three repeats of frame 2
+    path = tmp_path / "out.gif"
+    encoders.write(frames, path, encoders.Options(fps=25, hold=0))
+    decoded, durations = read_gif(path)
+    assert len(decoded) == 6 and durations == [40, 40, 160, 40, 40, 40]
+    assert sum(durations) == 40 * len(frames)
+
+
+def test_gif_delays_follow_the_frame_rate_without_drift():
+    delays = gif.delays(300, fps=30, hold=2)
+    assert set(delays[:-1]) == {3, 4} and sum(delays) == 1000 + 200
+    assert min(gif.delays(10, fps=50, hold=0)) == 2
+
+
+def test_gif_stores_only_what_changed(tmp_path):
+    """A small moving square on a still picture costs a little per frame, not a frame."""
+    base = smooth_picture(200, 150)
+    frames = []
+    for k in range(20):
+        frame = base.copy()
+        frame[10:20, 10 + 5 * k : 20 + 5 * k] = 0
+        frames.append(frame)
+    path = tmp_path / "out.gif"
+    encoders.write(frames, path, encoders.Options())
+    single = tmp_path / "one.gif"
+    encoders.write(frames[:1], single, encoders.Options())
+    assert path.stat().st_size < single.stat().st_size + 20 * 400
+
+
+def test_lower_gif_quality_keeps_more_pixels_and_stays_close(tmp_path):
+    rng = np.random.default_rng(0)
+    base = smooth_picture(80, 60).astype(np.int16)
+    frames = [np.clip(base + rng.integers(-2, 3, base.shape), 0, 255).astype(np.uint8) for _ in range(8)]
+    sizes, scores = {}, {}
+    for q in (100, 50):
+        path = tmp_path / f"q{q}.gif"
+        encoders.write(frames, path, encoders.Options(quality=q))
+        sizes[q] = path.stat().st_size
+        scores[q] = np.mean([psnr(a, b) for a, b in zip(read_gif(path)[0], frames)])
+    assert sizes[50] < sizes[100]
+    assert scores[50] > 30
+
+
+def test_gif_from_a_spilled_buffer_equals_one_from_memory(tmp_path):
+    frames = moving_frames()
+    buf = FrameBuffer(limit=2 * frames[0].nbytes)
+    for f in frames:
+        buf.append(f)
+    assert buf.spilled
+    encoders.write(buf, tmp_path / "a.gif", encoders.Options())
+    encoders.write(frames, tmp_path / "b.gif", encoders.Options())
+    assert (tmp_path / "a.gif").read_bytes() == (tmp_path / "b.gif").read_bytes()
+    buf.close()
+
+
+def test_gif_and_webp_refuse_frames_shorter_than_20_ms(tmp_path):
+    with pytest.raises(AnimlearnError, match="--fps 60 is too fast for .gif"):
+        encoders.check(tmp_path / "out.gif", encoders.Options(fps=60))
+    with pytest.raises(AnimlearnError, match="too fast for .webp"):
+        encoders.check(tmp_path / "out.webp", encoders.Options(fps=60))
+    encoders.check(tmp_path / "out.mp4", encoders.Options(fps=60))
+
+
+def test_webp_is_animated_lossy_loops_and_holds(tmp_path):
+    frames = moving_frames(n=8, w=64, h=48)
+    path = tmp_path / "out.webp"
+    encoders.write(frames, path, encoders.Options(fps=20, hold=1, quality=90))
+    with Image.open(path) as im:
+        assert im.n_frames == 8 and im.size == (64, 48) and im.info["loop"] == 0
+        durations, decoded = [], []
         for k in range(im.n_frames):
             im.seek(k)
             decoded.append(np.asarray(im.convert("RGB")))
-    scores = [psnr(a, b) for a, b in zip(decoded, frames)]
-    assert np.median(scores) > 30 and min(scores) > 26
-    assert [p.name for p in tmp_path.iterdir()] == ["out.gif"], "no temporary file left"
-    assert path.stat().st_mode & 0o644 == 0o644, "readable by others, like any new file"
+            durations.append(im.info["duration"])
+    assert durations == [50] * 7 + [1050]
+    assert psnr(decoded[-1], frames[-1]) > 30
+    low = tmp_path / "low.webp"
+    encoders.write(frames, low, encoders.Options(fps=20, quality=10))
+    assert low.stat().st_size < path.stat().st_size
 
 
 def mp4_info(path):
@@ -49,13 +142,14 @@ def mp4_info(path):
 def test_mp4_is_h264_yuv420p_padded_to_even_and_faststart(tmp_path):
     frames = moving_frames(n=10, w=121, h=91)
     path = tmp_path / "out.mp4"
-    encoders.write(frames, path, encoders.Options(fps=25))
+    encoders.write(frames, path, encoders.Options(fps=25, hold=0.4))
     meta, decoded = mp4_info(path)
     assert "h264" in meta["codec"]
     assert meta["pix_fmt"].startswith("yuv420p")
     assert meta["size"] == (122, 92)  # padded, not rescaled
     assert meta["fps"] == 25
-    assert len(decoded) == 10
+    assert len(decoded) == 10 + 10  # the hold: 0.4 s at 25 fps
+    assert psnr(decoded[-1], decoded[9]) > 40
     assert psnr(decoded[-1][:91, :121], frames[-1]) > 35
     data = path.read_bytes()
     assert data.index(b"moov") < data.index(b"mdat"), "+faststart puts the index first"
@@ -78,17 +172,26 @@ def test_png_frames_sort_in_time_order(tmp_path):
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     path = tmp_path / "out.gif"
     path.write_bytes(b"old")
-    with pytest.raises(IndexError):
+    with pytest.raises(ValueError):
         encoders.write([], path, encoders.Options())
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.gif"]
 
 
 def test_a_full_disk_gives_a_clear_error_and_no_partial_file(tmp_path, monkeypatch):
-    def full(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device")
+    class FullDisk(io.BytesIO):
+        """A file on a disk that fills up after 1000 bytes."""
 
-    monkeypatch.setattr(Image.Image, "save", full)
+        def write(self, data):
+            if self.tell() + len(data) > 1000:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return super().write(data)
+
+    monkeypatch.setattr(gif, "open", lambda *args, **kwargs: FullDisk(), raising=False)
     with pytest.raises(AnimlearnError, match="out.gif: could not write .No space left on device."):
         encoders.write(moving_frames(), tmp_path / "out.gif", encoders.Options())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_quality_maps_to_x264_crf():
+    assert (mp4.crf(80), mp4.crf(100), mp4.crf(0)) == (19, 11, 51)

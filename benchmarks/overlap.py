@@ -1,0 +1,66 @@
+"""What painting and encoding add to a run's wall time.
+
+    python benchmarks/overlap.py IMAGE [--epochs 5] [--preset seed] [render options as key=value]
+
+Times the same training twice: a bare loop of Trainer.epoch() (nothing painted),
+then animlearn.render() with its painter thread and encoders. Run it on an idle
+machine: the painter needs the second core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import animlearn
+from animlearn import network, settings, target
+from animlearn.trainer import Trainer
+
+
+def train_only(image: Path, s: settings.Settings) -> float:
+    """The render's training, alone: same picture, networks, seeds and epochs."""
+    tgt = target.load(image, s.size)
+    order_seed, deep_seed, shallow_seed = np.random.SeedSequence(s.seed).spawn(3)
+    nets = [network.create(s.hidden, s.lr, s.lr_scale, np.random.default_rng(deep_seed))]
+    if s.shallow:
+        width = s.shallow_width or network.equal_params_width(s.hidden)
+        nets.insert(0, network.create((width,), s.lr, s.lr_scale, np.random.default_rng(shallow_seed)))
+    trainer = Trainer(nets, tgt.coords, tgt.colours, seed=int(order_seed.generate_state(1)[0]))
+    start = time.perf_counter()
+    for _ in range(s.epochs):
+        trainer.epoch()
+    seconds = time.perf_counter() - start
+    trainer.close()
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("image", type=Path)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--preset", default="seed")
+    parser.add_argument("--formats", default="gif,mp4")
+    parser.add_argument("extra", nargs="*", help="render options, e.g. shallow=True")
+    args = parser.parse_args()
+    extra = {k: ast.literal_eval(v) for k, v in (item.split("=", 1) for item in args.extra)}
+    s = settings.resolve(args.preset, epochs=args.epochs, **extra)
+
+    alone = train_only(args.image, s)
+    with tempfile.TemporaryDirectory() as tmp:
+        outputs = [Path(tmp) / f"out.{suffix}" for suffix in args.formats.split(",")]
+        start = time.perf_counter()
+        result = animlearn.render(args.image, outputs, preset=args.preset, epochs=args.epochs, **extra)
+        total = time.perf_counter() - start
+    painted = result.seconds
+    print(f"training alone       {alone:7.1f} s ({args.epochs} epochs)")
+    print(f"training + painting  {painted:7.1f} s ({result.frames} frames): +{painted / alone - 1:.1%}")
+    print(f"whole run, encoded   {total:7.1f} s ({args.formats}): +{total / alone - 1:.1%}")
+
+
+if __name__ == "__main__":
+    main()
