@@ -27,18 +27,20 @@ def gif_frames(path):
     return out
 
 
-def test_resume_continues_to_the_same_result_as_one_long_run(picture, tmp_path):
-    whole = animlearn.render(picture, tmp_path / "whole.gif", epochs=8, shallow=True, **SMALL)
+@pytest.mark.parametrize("per_epoch", [1, 2])
+def test_resume_continues_to_the_same_result_as_one_long_run(picture, tmp_path, per_epoch):
+    opts = dict(SMALL, shallow=True, frames_per_epoch=per_epoch)
+    whole = animlearn.render(picture, tmp_path / "whole.gif", epochs=8, **opts)
 
     cp = tmp_path / "run.ckpt"
-    animlearn.render(picture, tmp_path / "first.gif", epochs=5, shallow=True, checkpoint=cp, **SMALL)
+    animlearn.render(picture, tmp_path / "first.gif", epochs=5, checkpoint=cp, **opts)
     saved = checkpoint.load(cp)
-    assert saved.epochs_done == 5 and saved.frame_count == 5
+    assert saved.epochs_done == 5 and saved.frame_count == 5 * per_epoch
     resumed = animlearn.render(picture, tmp_path / "resumed.gif", epochs=8, resume=cp)
 
-    assert resumed.frames == 8 and resumed.psnrs == whole.psnrs
+    assert resumed.frames == 8 * per_epoch and resumed.psnrs == whole.psnrs
     a, b = gif_frames(tmp_path / "whole.gif"), gif_frames(tmp_path / "resumed.gif")
-    assert len(a) == len(b) == 8 and all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert len(a) == len(b) == 8 * per_epoch and all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
 def test_resume_refuses_other_training_options_and_fewer_epochs(picture, tmp_path):
