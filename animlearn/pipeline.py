@@ -59,6 +59,20 @@ class Interrupted(Exception):
         self.result = result
 
 
+def networks(s: Settings) -> tuple[list[network.Network], int]:
+    """The run's networks (shallow first, if any) and the seed of its pixel order.
+
+    Each draws from its own seed stream, so the deep network and the order are
+    the same whether or not --shallow is on.
+    """
+    order_seed, deep_seed, shallow_seed = np.random.SeedSequence(s.seed).spawn(3)
+    nets = [network.create(s.hidden, s.lr, s.lr_scale, np.random.default_rng(deep_seed))]
+    if s.shallow:
+        width = s.shallow_width or network.equal_params_width(s.hidden)
+        nets.insert(0, network.create((width,), s.lr, s.lr_scale, np.random.default_rng(shallow_seed)))
+    return nets, int(order_seed.generate_state(1)[0])
+
+
 def render(
     image: str | Path,
     output: str | Path | Sequence[str | Path],
@@ -130,11 +144,7 @@ def render(
     if saved and checkpoints.digest(tgt.pixels) != saved.target_digest:
         raise AnimlearnError(f"{image}: a different picture from the one the checkpoint trained on")
 
-    order_seed, deep_seed, shallow_seed = np.random.SeedSequence(s.seed).spawn(3)
-    nets = [network.create(s.hidden, s.lr, s.lr_scale, np.random.default_rng(deep_seed))]
-    if s.shallow:
-        width = s.shallow_width or network.equal_params_width(s.hidden)
-        nets.insert(0, network.create((width,), s.lr, s.lr_scale, np.random.default_rng(shallow_seed)))
+    nets, order_seed = networks(s)
     if saved:
         nets = saved.nets
     names = [net.name for net in nets]
@@ -162,7 +172,7 @@ def render(
         # No total in the caption: a resumed, longer run keeps the same frames.
         buffer.append(composer.compose(panels, f"epoch {epoch} · {scores}"))
 
-    trainer = Trainer(nets, tgt.coords, tgt.colours, seed=int(order_seed.generate_state(1)[0]))
+    trainer = Trainer(nets, tgt.coords, tgt.colours, seed=order_seed)
     if saved:
         trainer.rng.bit_generator.state = saved.rng_state
         trainer.epochs_done = saved.epochs_done

@@ -9,28 +9,29 @@ machine: the painter needs the second core.
 
 from __future__ import annotations
 
+import os
+
+# As the CLI does: painting's matrix products get one BLAS thread, leaving the
+# other core to training. It must be set before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import argparse
 import ast
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 import animlearn
-from animlearn import network, settings, target
+from animlearn import settings, target
+from animlearn.pipeline import networks
 from animlearn.trainer import Trainer
 
 
 def train_only(image: Path, s: settings.Settings) -> float:
     """The render's training, alone: same picture, networks, seeds and epochs."""
     tgt = target.load(image, s.size)
-    order_seed, deep_seed, shallow_seed = np.random.SeedSequence(s.seed).spawn(3)
-    nets = [network.create(s.hidden, s.lr, s.lr_scale, np.random.default_rng(deep_seed))]
-    if s.shallow:
-        width = s.shallow_width or network.equal_params_width(s.hidden)
-        nets.insert(0, network.create((width,), s.lr, s.lr_scale, np.random.default_rng(shallow_seed)))
-    trainer = Trainer(nets, tgt.coords, tgt.colours, seed=int(order_seed.generate_state(1)[0]))
+    nets, order_seed = networks(s)
+    trainer = Trainer(nets, tgt.coords, tgt.colours, seed=order_seed)
     start = time.perf_counter()
     for _ in range(s.epochs):
         trainer.epoch()
