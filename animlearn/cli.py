@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -45,15 +47,27 @@ def _note(message: str) -> None:
     typer.echo(f"animlearn: note: {message}", err=True)
 
 
+@contextlib.contextmanager
+def _user_errors() -> Iterator[None]:
+    """What every command does with a user's error and with Ctrl-C."""
+    from .errors import AnimlearnError
+
+    try:
+        yield
+    except AnimlearnError as e:
+        raise _fail(str(e), 2) from None
+    except KeyboardInterrupt:
+        typer.echo("animlearn: aborted; no output written", err=True)
+        raise typer.Exit(130) from None
+
+
 OutputOption = Annotated[
     list[Path],
     typer.Option("-o", "--output", help="Animation to write: .gif, .mp4 or .webp. Repeat for several."),
 ]
-FpsOption = Annotated[float, typer.Option(help="Frames per second (GIF and WebP: at most 50).")]
-HoldOption = Annotated[float, typer.Option(help="Seconds the last frame stays before the loop restarts.")]
-QualityOption = Annotated[
-    int, typer.Option(help="0-100: higher is larger and closer to the frames (MP4 CRF 19, WebP 80 at 80).")
-]
+FPS_HELP = "Frames per second (GIF and WebP: at most 50)."
+HOLD_HELP = "Seconds the last frame stays before the loop restarts."
+QUALITY_HELP = "0-100: higher is larger and closer to the frames (MP4 CRF 19, WebP 80 at 80)."
 
 
 def _sigterm(signum, frame) -> None:
@@ -111,20 +125,9 @@ def render(
         ),
     ] = None,
     # Output and schedule options default to None: a preset or a checkpoint fills them.
-    fps: Annotated[
-        float | None, typer.Option(help="Frames per second (GIF and WebP: at most 50).", show_default="25")
-    ] = None,
-    hold: Annotated[
-        float | None,
-        typer.Option(help="Seconds the last frame stays before the loop restarts.", show_default="2"),
-    ] = None,
-    quality: Annotated[
-        int | None,
-        typer.Option(
-            help="0-100: higher is larger and closer to the frames (MP4 CRF 19, WebP 80 at 80).",
-            show_default="80",
-        ),
-    ] = None,
+    fps: Annotated[float | None, typer.Option(help=FPS_HELP, show_default="25")] = None,
+    hold: Annotated[float | None, typer.Option(help=HOLD_HELP, show_default="2")] = None,
+    quality: Annotated[int | None, typer.Option(help=QUALITY_HELP, show_default="80")] = None,
     schedule: Annotated[
         str | None,
         typer.Option(
@@ -163,14 +166,14 @@ def render(
     # core, and a second BLAS thread would only take turns with it. (Set before
     # numpy loads; the CLI is the only place that knows it owns the process.)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from .errors import AnimlearnError, Diverged
+    from .errors import Diverged
     from .pipeline import Interrupted
     from .pipeline import render as run
     from .progress import Bar
 
     signal.signal(signal.SIGTERM, _sigterm)
-    try:
-        with Bar() as bar:
+    with _user_errors(), Bar() as bar:
+        try:
             result = run(
                 image,
                 output,
@@ -197,24 +200,22 @@ def render(
                 on_epoch=bar.update,
                 on_note=_note,
             )
-    except AnimlearnError as e:
-        raise _fail(str(e), 2) from None
-    except Diverged as e:
-        r = e.result
-        written = (
-            f"wrote {r.frames} frames to {', '.join(map(str, r.outputs))}" if r.frames else "nothing written"
-        )
-        raise _fail(f"{e} ({written})", 1) from None
-    except Interrupted as e:
-        r = e.result
-        written = ", ".join(map(str, r.outputs)) if r.frames else "nothing"
-        typer.echo(
-            f"animlearn: interrupted after epoch {r.epochs}; wrote {r.frames} frames to {written}", err=True
-        )
-        raise typer.Exit(130) from None
-    except KeyboardInterrupt:
-        typer.echo("animlearn: aborted; no output written", err=True)
-        raise typer.Exit(130) from None
+        except Diverged as e:
+            r = e.result
+            written = (
+                f"wrote {r.frames} frames to {', '.join(map(str, r.outputs))}"
+                if r.frames
+                else "nothing written"
+            )
+            raise _fail(f"{e} ({written})", 1) from None
+        except Interrupted as e:
+            r = e.result
+            written = ", ".join(map(str, r.outputs)) if r.frames else "nothing"
+            typer.echo(
+                f"animlearn: interrupted after epoch {r.epochs}; wrote {r.frames} frames to {written}",
+                err=True,
+            )
+            raise typer.Exit(130) from None
     scores = ", ".join(f"{n} {p:.1f} dB" for n, p in zip(result.names, result.psnrs))
     _wrote(result.outputs, result.frames)
     typer.echo(f"{result.epochs} epochs in {result.seconds:.0f} s; PSNR {scores}")
@@ -228,16 +229,10 @@ def paint(
     net: Annotated[str, typer.Option(help="Which network: 'deep' or 'shallow'.")] = "deep",
 ) -> None:
     """Paint a saved network's picture at any resolution."""
-    from .errors import AnimlearnError
     from .painting import paint as run
 
-    try:
+    with _user_errors():
         path = run(saved, output, size=size, net=net)
-    except AnimlearnError as e:
-        raise _fail(str(e), 2) from None
-    except KeyboardInterrupt:
-        typer.echo("animlearn: aborted; no output written", err=True)
-        raise typer.Exit(130) from None
     typer.echo(f"wrote {path}")
 
 
@@ -247,18 +242,15 @@ def encode(
         list[Path], typer.Argument(help="PNG/JPEG frames, or folders of them; taken in natural name order.")
     ],
     output: OutputOption,
-    fps: FpsOption = 25.0,
-    hold: HoldOption = 2.0,
-    quality: QualityOption = 80,
+    fps: Annotated[float, typer.Option(help=FPS_HELP)] = 25.0,
+    hold: Annotated[float, typer.Option(help=HOLD_HELP)] = 2.0,
+    quality: Annotated[int, typer.Option(help=QUALITY_HELP)] = 80,
 ) -> None:
     """Assemble existing frames (e.g. learned_1.jpg ... learned_500.jpg) into animations."""
     from .assemble import encode as run
-    from .errors import AnimlearnError
 
-    try:
+    with _user_errors():
         result = run(frames, output, fps=fps, hold=hold, quality=quality)
-    except AnimlearnError as e:
-        raise _fail(str(e), 2) from None
     _wrote(result.outputs, result.frames)
 
 

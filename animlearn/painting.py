@@ -13,6 +13,7 @@ from .encoders import still
 from .encoders.atomic import writable
 from .errors import AnimlearnError
 from .frames import paint as paint_net
+from .target import fitted
 
 
 def paint(saved: str | Path, output: str | Path, *, size: int = 1024, net: str = "deep") -> Path:
@@ -31,7 +32,5 @@ def paint(saved: str | Path, output: str | Path, *, size: int = 1024, net: str =
         raise AnimlearnError(
             f"--net {net!r}: this checkpoint has 'deep'" + (" and 'shallow'" * (len(cp.nets) > 1))
         )
-    scale = size / max(cp.width, cp.height)
-    width, height = max(1, round(cp.width * scale)), max(1, round(cp.height * scale))
-    still.write(paint_net(chosen, width, height), output)
+    still.write(paint_net(chosen, *fitted(cp.width, cp.height, size)), output)
     return output

@@ -59,6 +59,11 @@ class Interrupted(Exception):
         self.result = result
 
 
+def _copy(nets: list[network.Network]) -> list[network.Network]:
+    """The networks as they are now, safe from the training threads."""
+    return [network.Network(n.hidden, n.params.copy(), n.lrs) for n in nets]
+
+
 def networks(s: Settings) -> tuple[list[network.Network], int]:
     """The run's networks (shallow first, if any) and the seed of its pixel order.
 
@@ -138,10 +143,10 @@ def render(
     if checkpoint is not None:
         writable(checkpoint)
     tgt = target_mod.load(image, s.size)
-    for note in tgt.notes:
-        if on_note is not None:
-            on_note(note)
-    if saved and checkpoints.digest(tgt.pixels) != saved.target_digest:
+    for note in tgt.notes if on_note is not None else []:
+        on_note(note)
+    digest = checkpoints.digest(tgt.pixels)
+    if saved and digest != saved.target_digest:
         raise AnimlearnError(f"{image}: a different picture from the one the checkpoint trained on")
 
     nets, order_seed = networks(s)
@@ -199,18 +204,16 @@ def render(
                 step += 1
                 if step not in wanted:
                     continue
-                snapshot = [network.Network(n.hidden, n.params.copy(), n.lrs) for n in nets]
+                snapshot = _copy(nets)
                 if pending is not None:
                     pending.result()  # at most one frame in flight keeps memory bounded
                 pending = painter.submit(paint_frame, epoch_label(step, per_epoch), snapshot)
             # slices differ by at most one sample, so their mean is the epoch's
             losses = np.mean(parts, axis=0).tolist()
             if checkpoint is not None:
-                ended = [network.Network(n.hidden, n.params.copy(), n.lrs) for n in nets]
                 rng_state = trainer.rng.bit_generator.state
-                digest = checkpoints.digest(tgt.pixels)
                 state = checkpoints.Checkpoint(
-                    s, ended, rng_state, epoch, psnrs, digest, tgt.width, tgt.height
+                    s, _copy(nets), rng_state, epoch, psnrs, digest, tgt.width, tgt.height
                 )
                 if time.monotonic() - last_save > CHECKPOINT_SECONDS:
                     save_checkpoint()

@@ -102,14 +102,17 @@ def _short(e: BaseException) -> str:
     return str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
+def fitted(width: int, height: int, size: int) -> tuple[int, int]:
+    """(width, height) scaled so the longer side is `size` px, aspect kept."""
+    scale = size / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def fit(im: Image.Image, size: int) -> Image.Image:
     """Scale so the longer side is `size` px (aspect kept); 0 keeps the picture as is."""
     if size <= 0 or max(im.size) == size:
         return im
-    w, h = im.size
-    scale = size / max(w, h)
-    new = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return im.resize(new, Image.Resampling.LANCZOS)
+    return im.resize(fitted(*im.size, size), Image.Resampling.LANCZOS)
 
 
 def load(path: str | Path, size: int) -> Target:

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -16,3 +19,10 @@ def picture(tmp_path):
     path = tmp_path / "picture.png"
     Image.fromarray(smooth_picture(40, 30)).save(path)
     return path
+
+
+def start_render(picture, output, *extra):
+    """A real `animlearn render` process on a run long enough to interrupt."""
+    args = [sys.executable, "-m", "animlearn", "render", picture, "-o", output]
+    args += ["--size", "64", "--hidden", "64,64", "--epochs", "100000", *extra]
+    return subprocess.Popen([str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -1,12 +1,11 @@
 """Checkpoints: resume gives the same run as no interruption; paint a saved network."""
 
 import signal
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
+from conftest import start_render
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -58,24 +57,7 @@ def test_resume_refuses_other_training_options_and_fewer_epochs(picture, tmp_pat
 
 def test_ctrl_c_saves_a_checkpoint_that_resumes(picture, tmp_path):
     cp = tmp_path / "run.ckpt"
-    args = [
-        sys.executable,
-        "-m",
-        "animlearn",
-        "render",
-        picture,
-        "-o",
-        tmp_path / "out.gif",
-        "--size",
-        "64",
-        "--hidden",
-        "64,64",
-        "--epochs",
-        "100000",
-        "--checkpoint",
-        cp,
-    ]
-    proc = subprocess.Popen([str(a) for a in args], stderr=subprocess.PIPE, text=True)
+    proc = start_render(picture, tmp_path / "out.gif", "--checkpoint", cp)
     time.sleep(4)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)

@@ -1,21 +1,17 @@
 """Ctrl-C and SIGTERM on a real `animlearn render` process."""
 
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
-from conftest import smooth_picture
+from conftest import smooth_picture, start_render
 from PIL import Image
 
 
-def start(tmp_path, *extra):
+def start(tmp_path):
     picture = tmp_path / "picture.png"
     Image.fromarray(smooth_picture(64, 48)).save(picture)
-    args = [sys.executable, "-m", "animlearn", "render", picture, "-o", tmp_path / "out.gif"]
-    args += ["--size", "64", "--hidden", "64,64", "--epochs", "100000", *extra]
-    return subprocess.Popen([str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return start_render(picture, tmp_path / "out.gif")
 
 
 def wait_for_training(proc, seconds=4.0):
