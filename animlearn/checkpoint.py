@@ -18,18 +18,20 @@ from pathlib import Path
 
 import numpy as np
 
+from . import encoding, network
 from .encoders.atomic import replacing
 from .errors import AnimlearnError
-from .network import Network
+from .model import Model
 from .settings import Settings
+from .spec import NetSpec
 
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass
 class Checkpoint:
     settings: Settings
-    nets: list[Network]
+    models: list[Model]
     rng_state: dict  # the trainer's numpy bit generator state at the end of `epochs_done`
     epochs_done: int
     psnrs: list[float]
@@ -37,6 +39,8 @@ class Checkpoint:
     width: int  # of the training picture, so `paint` keeps its aspect
     height: int
     frame_count: int = 0
+    seconds: float = 0.0  # of training so far, so a resumed log's clock goes on
+    scores: object = None  # a metrics.Scoreboard, or what its state() gave
 
 
 def digest(pixels: np.ndarray) -> str:
@@ -48,7 +52,12 @@ def save(path: Path, cp: Checkpoint, frames: Sequence[np.ndarray]) -> None:
     meta = {
         "format": FORMAT,
         "settings": dataclasses.asdict(cp.settings),
-        "nets": [{"hidden": list(n.hidden), "lrs": n.lrs.tolist()} for n in cp.nets],
+        "models": [
+            {"spec": dataclasses.asdict(m.spec), "lrs": m.net.lrs.tolist(), "lr": m.lr, "steps": m.steps}
+            for m in cp.models
+        ],
+        "seconds": cp.seconds,
+        "scores": cp.scores.state() if hasattr(cp.scores, "state") else cp.scores,
         "rng_state": cp.rng_state,
         "epochs_done": cp.epochs_done,
         "psnrs": cp.psnrs,
@@ -58,14 +67,33 @@ def save(path: Path, cp: Checkpoint, frames: Sequence[np.ndarray]) -> None:
     shape = (len(frames), *(frames[0].shape if len(frames) else (0, 0, 3)))
     with replacing(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
         z.writestr("meta.json", json.dumps(meta))
-        for k, net in enumerate(cp.nets):
-            with z.open(f"net{k}.npy", "w") as f:
-                np.lib.format.write_array(f, net.params)
+        for k, m in enumerate(cp.models):
+            for name, array in _arrays(m).items():
+                with z.open(f"{name}{k}.npy", "w") as f:
+                    np.lib.format.write_array(f, array)
         with z.open("frames.npy", "w", force_zip64=True) as f:
             header = {"descr": "|u1", "fortran_order": False, "shape": shape}
             np.lib.format.write_array_header_2_0(f, header)
             for frame in frames:
                 f.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+
+
+ARRAYS = ("params", "table", "matrix", "state")
+
+
+def _arrays(m: Model) -> dict[str, np.ndarray]:
+    return {"params": m.net.params, "table": m.enc.table, "matrix": m.enc.matrix, "state": m.state}
+
+
+def _model(meta: dict, arrays: dict[str, np.ndarray], width: int, height: int) -> Model:
+    """A saved model: its spec rebuilds the layout, the arrays fill it."""
+    spec = NetSpec(**dict(meta["spec"], hidden=tuple(meta["spec"]["hidden"])))
+    enc = encoding.make(spec, width, height, np.random.default_rng(0))
+    enc.table, enc.matrix = arrays["table"], arrays["matrix"]
+    net = network.Network(
+        spec.hidden, arrays["params"], np.array(meta["lrs"], np.float32), spec.act, spec.omega, enc.dim
+    )
+    return Model(spec, net, enc, meta["lr"], arrays["state"], meta["steps"])
 
 
 def _unreadable(path: Path, e: Exception) -> AnimlearnError:
@@ -82,24 +110,29 @@ def load(path: str | Path) -> Checkpoint:
             meta = json.loads(z.read("meta.json"))
             if meta.get("format") != FORMAT:
                 raise ValueError(f"format {meta.get('format')!r}, expected {FORMAT}")
-            nets = []
-            for k, n in enumerate(meta["nets"]):
-                with z.open(f"net{k}.npy") as f:
-                    params = np.lib.format.read_array(f, allow_pickle=False).astype(np.float32)
-                nets.append(Network(tuple(n["hidden"]), params, np.array(n["lrs"], np.float32)))
+            models = []
+            for k, m in enumerate(meta["models"]):
+                arrays = {}
+                for name in ARRAYS:
+                    with z.open(f"{name}{k}.npy") as f:
+                        arrays[name] = np.lib.format.read_array(f, allow_pickle=False).astype(np.float32)
+                models.append(_model(m, arrays, *meta["size"]))
             with z.open("frames.npy") as f:
                 np.lib.format.read_magic(f)
                 count = np.lib.format.read_array_header_2_0(f)[0][0]
-        settings = dict(meta["settings"], hidden=tuple(meta["settings"]["hidden"]))
+        settings = meta["settings"]
+        settings = dict(settings, hidden=tuple(settings["hidden"]), nets=tuple(settings["nets"]))
         return Checkpoint(
             Settings(**settings),
-            nets,
+            models,
             meta["rng_state"],
             meta["epochs_done"],
             meta["psnrs"],
             meta["target_digest"],
             *meta["size"],
             frame_count=count,
+            seconds=meta["seconds"],
+            scores=meta["scores"],
         )
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as e:
         raise _unreadable(path, e) from e

@@ -94,6 +94,19 @@ def render(
     hidden: Annotated[
         str | None, typer.Option(help="Hidden layer widths.", show_default="300,300,300,300")
     ] = None,
+    net: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--net",
+            metavar="SPEC",
+            help="A network to train, one panel each; repeat for several. SPEC is LAYERS[:OPTION...]: "
+            "layers as 4x300 or 256,128; options leaky|relu|tanh|sine, sgd|momentum|adam, "
+            "fourier[=N], sigma=S, posenc[=OCTAVES], grid[=LEVELS], cap=N, features=N, "
+            "lr=F, batch=N, omega=F, lr-scale=fan-in|none. "
+            "E.g. --net 4x300 --net 3x256:relu:fourier=256:sigma=10:adam.",
+            show_default="4x300",
+        ),
+    ] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate.", show_default="0.1")] = None,
     lr_scale: Annotated[
         str | None,
@@ -118,6 +131,17 @@ def render(
         ),
     ] = None,
     target: Annotated[bool, typer.Option("--target", help="Show the target picture on the right.")] = False,
+    holdout: Annotated[
+        float | None,
+        typer.Option(
+            help="Hide this fraction of the picture from training, in square patches outlined on the "
+            "frames; PSNR is then reported on trained/hidden pixels.",
+            show_default="0",
+        ),
+    ] = None,
+    plot: Annotated[
+        bool, typer.Option("--plot", help="Add a PSNR-over-epochs chart under the panels.")
+    ] = False,
     caption: Annotated[
         bool | None,
         typer.Option(
@@ -152,6 +176,14 @@ def render(
         Path | None,
         typer.Option(help="Also write every frame as a PNG into this folder.", show_default=False),
     ] = None,
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write a CSV row per network per frame: epoch, network, parameters, loss, PSNR, "
+            "hold-out PSNR, seconds.",
+            show_default=False,
+        ),
+    ] = None,
     checkpoint: Annotated[
         Path | None,
         typer.Option(help="Save the run here every 30 s and on exit, to --resume later.", show_default=False),
@@ -181,13 +213,16 @@ def render(
                 epochs=epochs,
                 size=size,
                 hidden=hidden,
+                nets=net or None,
                 lr=lr,
                 lr_scale=lr_scale,
                 seed=seed,
                 shallow=shallow or None,  # an absent flag defers to the preset or checkpoint
                 shallow_width=shallow_width,
                 target=target or None,
+                holdout=holdout,
                 caption=caption,
+                plot=plot or None,
                 fps=fps,
                 hold=hold,
                 quality=quality,
@@ -195,6 +230,7 @@ def render(
                 every=every,
                 frames_per_epoch=frames_per_epoch,
                 frames=frames,
+                log=log,
                 checkpoint=checkpoint,
                 resume=resume,
                 on_epoch=bar.update,
@@ -216,9 +252,18 @@ def render(
                 err=True,
             )
             raise typer.Exit(130) from None
-    scores = ", ".join(f"{n} {p:.1f} dB" for n, p in zip(result.names, result.psnrs))
     _wrote(result.outputs, result.frames)
-    typer.echo(f"{result.epochs} epochs in {result.seconds:.0f} s; PSNR {scores}")
+    if result.log is not None:
+        typer.echo(f"wrote {result.log}")
+    if result.holdout_psnrs:
+        pairs = zip(result.names, result.psnrs, result.holdout_psnrs)
+        scores = ", ".join(f"{n} {p:.1f}/{h:.1f} dB" for n, p, h in pairs)
+        typer.echo(
+            f"{result.epochs} epochs in {result.seconds:.0f} s; PSNR on trained/hidden pixels {scores}"
+        )
+    else:
+        scores = ", ".join(f"{n} {p:.1f} dB" for n, p in zip(result.names, result.psnrs))
+        typer.echo(f"{result.epochs} epochs in {result.seconds:.0f} s; PSNR {scores}")
 
 
 @app.command()
@@ -226,7 +271,9 @@ def paint(
     saved: Annotated[Path, typer.Argument(metavar="CHECKPOINT", help="File from render --checkpoint.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Picture to write: .png, .jpg or .webp.")],
     size: Annotated[int, typer.Option(help="Longer side of the picture, px.")] = 1024,
-    net: Annotated[str, typer.Option(help="Which network: 'deep' or 'shallow'.")] = "deep",
+    net: Annotated[
+        str, typer.Option(help="Which network: its panel number from the left, 'shallow' or 'deep'.")
+    ] = "deep",
 ) -> None:
     """Paint a saved network's picture at any resolution."""
     from .painting import paint as run

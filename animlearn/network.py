@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 IN, OUT = 2, 3  # (x, y) -> (r, g, b)
-SLOPE = 0.01  # leaky ReLU slope below zero
+SLOPE = np.float32(0.01)  # leaky ReLU slope below zero
 
 
 def param_count(hidden: tuple[int, ...]) -> int:
@@ -15,10 +15,10 @@ def param_count(hidden: tuple[int, ...]) -> int:
     return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
-def equal_params_width(hidden: tuple[int, ...]) -> int:
-    """Width of one hidden layer with (about) as many parameters as `hidden`."""
+def equal_params_width(params: int) -> int:
+    """Width of one hidden layer on (x, y) with (about) `params` parameters."""
     # (IN + 1) * w + (w + 1) * OUT = P  =>  w = (P - OUT) / (IN + 1 + OUT)
-    return max(1, round((param_count(hidden) - OUT) / (IN + 1 + OUT)))
+    return max(1, round((params - OUT) / (IN + 1 + OUT)))
 
 
 @dataclass
@@ -28,10 +28,13 @@ class Network:
     hidden: tuple[int, ...]
     params: np.ndarray  # float32, weights then biases for each layer
     lrs: np.ndarray  # float32, one learning rate per layer
+    act: str = "leaky"  # hidden layers' activation
+    omega: float = 30.0  # sine's w0
+    n_in: int = IN  # inputs: 2 coordinates, or an encoding's features
 
     @property
     def sizes(self) -> np.ndarray:
-        return np.array((IN, *self.hidden, OUT), dtype=np.int64)
+        return np.array((self.n_in, *self.hidden, OUT), dtype=np.int64)
 
     @property
     def name(self) -> str:
@@ -56,37 +59,58 @@ class Network:
         return bool(np.isfinite(self.params).all())
 
 
-def create(hidden: tuple[int, ...], lr: float, lr_scale: str, rng: np.random.Generator) -> Network:
+def create(
+    hidden: tuple[int, ...],
+    lr: float,
+    lr_scale: str,
+    rng: np.random.Generator,
+    act: str = "leaky",
+    omega: float = 30.0,
+    n_in: int = IN,
+) -> Network:
     """Gaussian weights with std 0.3/sqrt(fan_in), zero biases (the seed's init).
 
     lr_scale 'fan-in' gives layer l the rate lr/sqrt(fan_in + 1), as the seed
     author's code does; 'none' gives every layer lr, as the post reads.
     """
-    sizes = (IN, *hidden, OUT)
+    sizes = (n_in, *hidden, OUT)
     parts, lrs = [], []
     for fan_in, fan_out in zip(sizes, sizes[1:]):
         w = rng.normal(0.0, 0.3 / np.sqrt(fan_in), size=(fan_out, fan_in))
         parts += [w.ravel(), np.zeros(fan_out)]
         lrs.append(lr / np.sqrt(fan_in + 1) if lr_scale == "fan-in" else lr)
     params = np.concatenate(parts).astype(np.float32)
-    return Network(tuple(hidden), params, np.array(lrs, dtype=np.float32))
+    return Network(tuple(hidden), params, np.array(lrs, dtype=np.float32), act, omega, n_in)
 
 
-def predict(net: Network, coords: np.ndarray, batch: int = 1 << 22) -> np.ndarray:
-    """The network's colours for (N, 2) float32 coordinates: (N, 3) float32.
+def activate(z: np.ndarray, act: str, omega: float) -> np.ndarray:
+    """A hidden layer's output from its pre-activations (in place where it can)."""
+    if act == "leaky":
+        return np.maximum(z, SLOPE * z, out=z)
+    if act == "relu":
+        return np.maximum(z, 0, out=z)
+    if act == "tanh":
+        return np.tanh(z, out=z)
+    return np.sin(np.float32(omega) * z)
 
-    Batched matrix products; rows per batch keep the widest layer's activations
-    near `batch` floats, so a 45,450-wide layer does not need gigabytes.
-    """
-    rows = max(1, batch // max(net.hidden + (OUT,)))
+
+def derivative(z: np.ndarray, a: np.ndarray, act: str, omega: float) -> np.ndarray:
+    """d activation / d z, given pre-activations z (if kept) and outputs a."""
+    if act == "leaky":
+        return np.where(a >= 0, np.float32(1), SLOPE)
+    if act == "relu":
+        return (a > 0).astype(np.float32)
+    if act == "tanh":
+        return 1 - a * a
+    return np.float32(omega) * np.cos(np.float32(omega) * z)
+
+
+def forward(net: Network, x: np.ndarray) -> np.ndarray:
+    """The network's (N, 3) outputs for (N, n_in) float32 inputs: matrix products."""
     layers = net.layers()
-    out = np.empty((len(coords), OUT), dtype=np.float32)
-    for start in range(0, len(coords), rows):
-        a = coords[start : start + rows]
-        for k, (w, b) in enumerate(layers):
-            a = a @ w.T
-            a += b
-            if k < len(layers) - 1:
-                np.maximum(a, SLOPE * a, out=a)
-        out[start : start + rows] = a
-    return out
+    for k, (w, b) in enumerate(layers):
+        x = x @ w.T
+        x += b
+        if k < len(layers) - 1:
+            x = activate(x, net.act, net.omega)
+    return x

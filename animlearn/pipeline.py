@@ -1,4 +1,4 @@
-"""render(): target -> networks -> trainer -> painter -> composer -> buffer -> encoders."""
+"""render(): target -> models -> trainer -> painter -> composer -> buffer -> encoders."""
 
 from __future__ import annotations
 
@@ -12,18 +12,25 @@ import numpy as np
 
 from . import checkpoint as checkpoints
 from . import encoders, network
+from . import model as model_mod
 from . import settings as settings_mod
+from . import spec as spec_mod
 from . import target as target_mod
 from .buffer import FrameBuffer
-from .encoders import pngs
+from .encoders import pngs, table
 from .encoders.atomic import writable
 from .errors import AnimlearnError, Diverged
-from .frames import Composer, enlarge, paint, psnr, upscale_factor
+from .frames import Composer, enlarge, outline, paint, upscale_factor
+from .metrics import Scoreboard
+from .model import Model
 from .schedule import epoch_label, frame_steps
 from .settings import Settings
+from .spec import NetSpec
 from .trainer import Stopped, Trainer
 
 CHECKPOINT_SECONDS = 30.0  # between checkpoint saves; one is also saved on exit
+STRIP_HEIGHT = 120  # px of the --plot strip
+HOLDOUT_STREAM = 1000  # the hidden patches' own seed stream
 
 
 @dataclass
@@ -49,6 +56,8 @@ class RenderResult:
     seconds: float
     interrupted: bool = False
     settings: Settings | None = field(default=None, repr=False)
+    holdout_psnrs: list[float] = field(default_factory=list)  # on hidden pixels, with --holdout
+    log: Path | None = None
 
 
 class Interrupted(Exception):
@@ -59,23 +68,24 @@ class Interrupted(Exception):
         self.result = result
 
 
-def _copy(nets: list[network.Network]) -> list[network.Network]:
-    """The networks as they are now, safe from the training threads."""
-    return [network.Network(n.hidden, n.params.copy(), n.lrs) for n in nets]
+def lineup(s: Settings, width: int, height: int) -> tuple[list[Model], int]:
+    """The run's models (the --shallow one first, if any) and the seed of its pixel order.
 
-
-def networks(s: Settings) -> tuple[list[network.Network], int]:
-    """The run's networks (shallow first, if any) and the seed of its pixel order.
-
-    Each draws from its own seed stream, so the deep network and the order are
-    the same whether or not --shallow is on.
+    Each draws from its own seed stream, so a network and the order are the same
+    whether or not others train beside it.
     """
-    order_seed, deep_seed, shallow_seed = np.random.SeedSequence(s.seed).spawn(3)
-    nets = [network.create(s.hidden, s.lr, s.lr_scale, np.random.default_rng(deep_seed))]
+    specs = [spec_mod.parse(text) for text in s.nets] or [NetSpec(hidden=s.hidden)]
+    streams = np.random.SeedSequence(s.seed).spawn(2 + len(specs))
+    own = [streams[1], *streams[3:]]  # stream 2 is the shallow net's
+
+    def build(spec: NetSpec, stream: np.random.SeedSequence) -> Model:
+        return model_mod.build(spec, s.lr, s.lr_scale, width, height, np.random.default_rng(stream))
+
+    models = [build(spec, stream) for spec, stream in zip(specs, own)]
     if s.shallow:
-        width = s.shallow_width or network.equal_params_width(s.hidden)
-        nets.insert(0, network.create((width,), s.lr, s.lr_scale, np.random.default_rng(shallow_seed)))
-    return nets, int(order_seed.generate_state(1)[0])
+        wide = s.shallow_width or network.equal_params_width(models[0].learnable)
+        models.insert(0, build(NetSpec(hidden=(wide,)), streams[2]))
+    return models, int(streams[0].generate_state(1)[0])
 
 
 def render(
@@ -86,13 +96,16 @@ def render(
     epochs: int | None = None,
     size: int | None = None,
     hidden: str | Sequence[int] | None = None,
+    nets: str | Sequence[str] | None = None,
     lr: float | None = None,
     lr_scale: str | None = None,
     seed: int | None = None,
     shallow: bool | None = None,
     shallow_width: int | None = None,
     target: bool | None = None,
+    holdout: float | None = None,
     caption: bool | None = None,
+    plot: bool | None = None,
     fps: float | None = None,
     hold: float | None = None,
     quality: int | None = None,
@@ -100,18 +113,21 @@ def render(
     every: int | None = None,
     frames_per_epoch: int | None = None,
     frames: str | Path | None = None,
+    log: str | Path | None = None,
     checkpoint: str | Path | None = None,
     resume: str | Path | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
     on_note: Callable[[str], None] | None = None,
 ) -> RenderResult:
-    """Train a network to paint `image` and write the learning as an animation.
+    """Train networks to paint `image` and write their learning as an animation.
 
-    Options left as None come from `preset` ('quick' or 'seed'). With
-    `checkpoint`, the run is saved there every CHECKPOINT_SECONDS and on exit;
-    `resume` continues a saved run to `epochs`. Raises AnimlearnError for bad
-    input, Diverged if a network blows up (after writing the frames so far),
-    and Interrupted on Ctrl-C (ditto).
+    `nets` are specs such as '4x300' or '3x256:relu:fourier=256:adam' (see
+    spec.py), one panel each. Options left as None come from `preset` (see
+    settings.PRESETS). With `checkpoint`, the run is saved there every
+    CHECKPOINT_SECONDS and on exit; `resume` continues a saved run to `epochs`.
+    `log` names a CSV file that gets a row per network per frame. Raises
+    AnimlearnError for bad input, Diverged if a network blows up (after writing
+    the frames so far), and Interrupted on Ctrl-C (ditto).
     """
     saved = checkpoints.load(resume) if resume is not None else None
     s = (settings_mod.resumed if saved else settings_mod.resolve)(
@@ -119,13 +135,16 @@ def render(
         epochs=epochs,
         size=size,
         hidden=hidden,
+        nets=nets,
         lr=lr,
         lr_scale=lr_scale,
         seed=seed,
         shallow=shallow,
         shallow_width=shallow_width,
         target=target,
+        holdout=holdout,
         caption=caption,
+        plot=plot,
         fps=fps,
         hold=hold,
         quality=quality,
@@ -139,6 +158,7 @@ def render(
     frames_dir = Path(frames) if frames is not None else None
     if frames_dir is not None and frames_dir.exists() and not frames_dir.is_dir():
         raise AnimlearnError(f"--frames {frames_dir}: is a file; give a folder")
+    log_path = table.check(Path(log)) if log is not None else None
     checkpoint = Path(checkpoint) if checkpoint is not None else None
     if checkpoint is not None:
         writable(checkpoint)
@@ -149,41 +169,56 @@ def render(
     if saved and digest != saved.target_digest:
         raise AnimlearnError(f"{image}: a different picture from the one the checkpoint trained on")
 
-    nets, order_seed = networks(s)
+    models, order_seed = lineup(s, tgt.width, tgt.height)
     if saved:
-        nets = saved.nets
-    names = [net.name for net in nets]
+        models = saved.models
+    hide_rng = np.random.default_rng(np.random.SeedSequence(s.seed, spawn_key=(HOLDOUT_STREAM,)))
+    hidden_mask = target_mod.holdout(tgt.width, tgt.height, s.holdout, hide_rng)
+    board = Scoreboard(models, tgt.pixels, hidden_mask)
+    if saved:
+        board.restore(saved.scores)
 
     k = upscale_factor(tgt.width, tgt.height)
     shown = (tgt.width * k, tgt.height * k)
+    big_mask = None if hidden_mask is None else np.kron(hidden_mask, np.ones((k, k), bool))
     target_panel = enlarge(tgt.pixels, k)
-    composer = Composer(names + (["target"] if s.target else []), *shown, captions=s.caption)
+    if big_mask is not None:
+        target_panel = outline(target_panel, big_mask)
+    titles = [m.title for m in models] + (["target"] if s.target else [])
+    composer = Composer(titles, *shown, captions=s.caption, strip_height=STRIP_HEIGHT if s.plot else 0)
 
     buffer = FrameBuffer()
-    psnrs = list(saved.psnrs) if saved else [float("nan")] * len(nets)
     if saved:
         for frame in checkpoints.frames(resume):
             buffer.append(frame)
 
-    def paint_frame(epoch: str, snapshot: list[network.Network]) -> None:
+    def paint_frame(epoch: str, x: float, snapshot: list[Model], losses: list[float], seconds: float) -> None:
         panels = []
-        for n, net in enumerate(snapshot):
-            small = paint(net, tgt.width, tgt.height)
-            psnrs[n] = psnr(small, tgt.pixels)
-            panels.append(enlarge(small, k))
+        for n, m in enumerate(snapshot):
+            small = paint(m, tgt.width, tgt.height)
+            board.score(n, small, x)
+            panel = enlarge(small, k)
+            panels.append(panel if big_mask is None else outline(panel, big_mask))
         if s.target:
             panels.append(target_panel)
-        scores = " · ".join(f"{name} {p:.1f} dB" for name, p in zip(names, psnrs))
-        # No total in the caption: a resumed, longer run keeps the same frames.
-        buffer.append(composer.compose(panels, f"epoch {epoch} · {scores}"))
+        strip = None
+        if s.plot:
+            from . import plot
 
-    trainer = Trainer(nets, tgt.coords, tgt.colours, seed=order_seed)
+            dashed = board.held_history if hidden_mask is not None else None
+            strip = plot.strip(composer.width, STRIP_HEIGHT, board.history, board.names, s.epochs, dashed)
+        # No total in the caption: a resumed, longer run keeps the same frames.
+        buffer.append(composer.compose(panels, f"epoch {epoch} · {board.caption()}", strip))
+        board.log(epoch, losses, seconds)
+
+    keep = np.flatnonzero(~hidden_mask.ravel()) if hidden_mask is not None else slice(None)
+    trainer = Trainer(models, tgt.coords[keep], tgt.colours[keep], seed=order_seed)
     if saved:
         trainer.rng.bit_generator.state = saved.rng_state
         trainer.epochs_done = saved.epochs_done
     painter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paint")
     pending: Future | None = None
-    start = time.perf_counter()
+    start = time.perf_counter() - (saved.seconds if saved else 0.0)
     stopped: BaseException | None = None
     per_epoch = s.frames_per_epoch
     wanted = set(frame_steps(s.epochs, per_epoch, s.step_every, s.schedule))
@@ -204,16 +239,26 @@ def render(
                 step += 1
                 if step not in wanted:
                     continue
-                snapshot = _copy(nets)
+                snapshot = [m.copy() for m in models]
                 if pending is not None:
                     pending.result()  # at most one frame in flight keeps memory bounded
-                pending = painter.submit(paint_frame, epoch_label(step, per_epoch), snapshot)
+                label = epoch_label(step, per_epoch)
+                seconds = time.perf_counter() - start
+                pending = painter.submit(paint_frame, label, step / per_epoch, snapshot, part, seconds)
             # slices differ by at most one sample, so their mean is the epoch's
             losses = np.mean(parts, axis=0).tolist()
             if checkpoint is not None:
-                rng_state = trainer.rng.bit_generator.state
                 state = checkpoints.Checkpoint(
-                    s, _copy(nets), rng_state, epoch, psnrs, digest, tgt.width, tgt.height
+                    s,
+                    [m.copy() for m in models],
+                    trainer.rng.bit_generator.state,
+                    epoch,
+                    board.psnrs,
+                    digest,
+                    tgt.width,
+                    tgt.height,
+                    seconds=time.perf_counter() - start,
+                    scores=board,
                 )
                 if time.monotonic() - last_save > CHECKPOINT_SECONDS:
                     save_checkpoint()
@@ -223,10 +268,10 @@ def render(
                     EpochReport(
                         epoch,
                         s.epochs,
-                        names,
+                        board.names,
                         losses,
-                        list(psnrs),
-                        len(tgt.coords),
+                        list(board.psnrs),
+                        len(trainer.coords),
                         time.perf_counter() - start,
                     )
                 )
@@ -244,11 +289,13 @@ def render(
         paths,
         len(buffer),
         trainer.epochs_done,
-        names,
-        list(psnrs),
+        board.names,
+        list(board.psnrs),
         time.perf_counter() - start,
         interrupted=stopped is not None,
         settings=s,
+        holdout_psnrs=list(board.held) if hidden_mask is not None else [],
+        log=log_path,
     )
     try:
         if len(buffer):
@@ -256,6 +303,8 @@ def render(
                 encoders.write(buffer, path, options)
             if frames_dir is not None:
                 pngs.write(buffer, frames_dir)
+            if log_path is not None:
+                table.write(board.rows, log_path)
     finally:
         buffer.close()
     if isinstance(stopped, Diverged):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, replace
 
+from . import spec as spec_mod
 from .errors import AnimlearnError
 from .schedule import LOG_EVERY, SCHEDULES
+from .spec import LR_SCALES
 
-LR_SCALES = ("fan-in", "none")
 MAX_HOLD = 60.0  # seconds; GIF stores a frame's delay in 16 bits of 10 ms
 MAX_FRAMES_PER_EPOCH = 1000
 
@@ -31,6 +32,9 @@ class Settings:
     schedule: str = "every"
     every: int | None = None  # None: 1, or LOG_EVERY for the log schedule
     frames_per_epoch: int = 1
+    nets: tuple[str, ...] = ()  # network specs, one panel each; none: the deep net of `hidden`
+    holdout: float = 0.0  # fraction of the picture hidden from training, in square patches
+    plot: bool = False  # a PSNR-over-time strip under the panels
 
     @property
     def step_every(self) -> int:
@@ -75,6 +79,12 @@ def resolve(preset: str = "quick", **overrides) -> Settings:
     given = {k: v for k, v in overrides.items() if v is not None}
     if "hidden" in given:
         given["hidden"] = parse_hidden(given["hidden"])
+    if "nets" in given:
+        if isinstance(given["nets"], str):
+            given["nets"] = (given["nets"],)
+        given["nets"] = tuple(given["nets"])
+        if "hidden" in given and given["nets"]:
+            raise AnimlearnError("--hidden and --net: give the layers in --net, e.g. --net 4x300")
     settings = replace(PRESETS[preset], **given)
     check(settings)
     return settings
@@ -119,6 +129,10 @@ def check(s: Settings) -> None:
     if s.lr_scale not in LR_SCALES:
         raise AnimlearnError(f"--lr-scale {s.lr_scale!r}: use one of {', '.join(LR_SCALES)}")
     parse_hidden(s.hidden)
+    for text in s.nets:
+        spec_mod.parse(text)
+    if not (isinstance(s.holdout, int | float) and 0 <= s.holdout <= 0.5):
+        raise AnimlearnError(f"--holdout {s.holdout!r}: give a fraction from 0 to 0.5, e.g. 0.1")
 
 
 # Options that shape the weights or the frames: a resumed run keeps the checkpoint's.
@@ -135,6 +149,9 @@ TRAINING = (
     "schedule",
     "every",
     "frames_per_epoch",
+    "nets",
+    "holdout",
+    "plot",
 )
 
 

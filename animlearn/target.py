@@ -127,3 +127,18 @@ def load(path: str | Path, size: int) -> Target:
             f"{Path(path).name} is large; training at {im.width}×{im.height} ({MAX_PIXELS:,} px at most)"
         )
     return Target(np.asarray(im, dtype=np.uint8).copy(), notes)
+
+
+def holdout(width: int, height: int, fraction: float, rng: np.random.Generator) -> np.ndarray | None:
+    """A (height, width) mask of square patches, about `fraction` of the picture,
+    to hide from training (None for 0). Patches are an eighth of the shorter side."""
+    if fraction <= 0:
+        return None
+    side = max(1, round(min(width, height) / 8))
+    mask = np.zeros((height, width), dtype=bool)
+    while mask.mean() < fraction:
+        x, y = rng.integers(0, width - side + 1), rng.integers(0, height - side + 1)
+        mask[y : y + side, x : x + side] = True
+    if mask.all():
+        raise AnimlearnError(f"--holdout {fraction:g}: hides the whole {width}×{height} picture; give less")
+    return mask

@@ -1,21 +1,24 @@
-"""Training: per-sample SGD epochs for one or more networks, side by side.
+"""Training: epochs for one or more models, side by side.
 
-Every network sees the same pixels in the same shuffled order each epoch. Each
-trains in its own thread; the kernels release the GIL, so two networks use two
-cores. An epoch runs in chunks so a stop request or a NaN is seen within it.
+Every model sees the same pixels in the same shuffled order each epoch. Each
+trains in its own thread; the kernels and BLAS release the GIL, so two models
+use two cores. Per-sample SGD runs the Numba kernel on features encoded once;
+mini-batch optimizers run in optim.py. An epoch runs in chunks so a stop
+request or a NaN is seen within it.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import kernels
+from . import encoding, kernels, optim
 from .errors import Diverged
-from .network import Network
+from .model import Model
 
 CHUNK = 2048  # samples per kernel call: small enough to stop promptly
 
@@ -25,16 +28,24 @@ class Stopped(Exception):
 
 
 class Trainer:
-    """Trains `nets` on (coords, colours), one epoch per call to `epoch()`."""
+    """Trains `models` on (coords, colours), one epoch per call to `epoch()`."""
 
-    def __init__(self, nets: list[Network], coords: np.ndarray, colours: np.ndarray, seed: int):
-        self.nets = nets
+    def __init__(self, models: list[Model], coords: np.ndarray, colours: np.ndarray, seed: int):
+        self.models = models
         self.coords = np.ascontiguousarray(coords, dtype=np.float32)
         self.colours = np.ascontiguousarray(colours, dtype=np.float32)
         self.rng = np.random.default_rng(seed)
         self.stop = threading.Event()
         self.epochs_done = 0
-        self._pool = ThreadPoolExecutor(max_workers=max(1, len(nets)), thread_name_prefix="train")
+        self._pool = ThreadPoolExecutor(max_workers=max(1, len(models)), thread_name_prefix="train")
+        # Fixed encodings are computed once; a grid's features change as it learns.
+        self.feats = [None if m.enc.learnable else encoding.encode(m.enc, self.coords) for m in models]
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        threads = max(1, cores // len(models))
+        self.steppers = [
+            None if m.per_sample else optim.Stepper(m, f, self.coords, self.colours, threads)
+            for m, f in zip(models, self.feats)
+        ]
 
     def epoch(self) -> list[float]:
         """Train every network one epoch; returns each one's mean squared error
@@ -55,7 +66,7 @@ class Trainer:
         bounds = np.linspace(0, n, parts + 1).round().astype(np.int64)
         for start, stop in zip(bounds[:-1], bounds[1:]):
             piece = order[start:stop]
-            jobs = [self._pool.submit(self._run, net, piece) for net in self.nets]
+            jobs = [self._pool.submit(self._run, k, piece) for k in range(len(self.models))]
             try:
                 errors = [job.result() for job in jobs]
             except BaseException:
@@ -69,7 +80,22 @@ class Trainer:
                 self.epochs_done += 1
             yield [e / (max(1, len(piece)) * self.colours.shape[1]) for e in errors]
 
-    def _run(self, net: Network, order: np.ndarray) -> float:
+    def _run(self, k: int, order: np.ndarray) -> float:
+        model = self.models[k]
+        if self.steppers[k] is not None:
+            total = self.steppers[k].steps(order, self.stop)
+        else:
+            total = self._per_sample(model, self.feats[k], order)
+        if not np.isfinite(total):
+            self.stop.set()
+            raise Diverged(
+                f"the {model.name} network diverged (NaN or infinite loss) in epoch "
+                f"{self.epochs_done + 1}; try a lower --lr" + " or --lr-scale fan-in" * model.per_sample
+            )
+        return total
+
+    def _per_sample(self, model: Model, feats: np.ndarray, order: np.ndarray) -> float:
+        net = model.net
         sizes = net.sizes
         acts = np.zeros(int(sizes.sum()), np.float32)
         delta = np.zeros(int(sizes.max()), np.float32)
@@ -82,7 +108,7 @@ class Trainer:
                 net.params,
                 sizes,
                 net.lrs,
-                self.coords,
+                feats,
                 self.colours,
                 order[start : start + CHUNK],
                 acts,
@@ -90,13 +116,12 @@ class Trainer:
                 grad,
             )
             if not np.isfinite(total):
-                self.stop.set()
-                raise Diverged(
-                    f"the {net.name} network diverged (NaN or infinite loss) in epoch "
-                    f"{self.epochs_done + 1}; try a lower --lr or --lr-scale fan-in"
-                )
+                break
         return total
 
     def close(self) -> None:
         self.stop.set()
         self._pool.shutdown(wait=True)
+        for stepper in self.steppers:
+            if stepper is not None:
+                stepper.close()

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 import reference
 
-from animlearn import kernels, network
+from animlearn import kernels, model, network
 from animlearn.errors import Diverged
+from animlearn.spec import NetSpec
 from animlearn.trainer import Trainer
 
 
@@ -88,7 +89,7 @@ def test_layers_have_the_seed_init_and_fan_in_learning_rates():
 
 def test_equal_parameter_shallow_width():
     assert network.param_count((300,) * 4) == 272_703
-    assert network.equal_params_width((300,) * 4) == 45_450
+    assert network.equal_params_width(272_703) == 45_450
     assert network.param_count((45_450,)) == 272_703
 
 
@@ -96,12 +97,12 @@ def test_training_is_deterministic_for_a_seed():
     X, Y = data(200)
 
     def train(seed):
-        net = network.create((16, 16), 0.1, "fan-in", np.random.default_rng(0))
-        trainer = Trainer([net], X, Y, seed=seed)
+        m = model.build(NetSpec(hidden=(16, 16)), 0.1, "fan-in", 1, 1, np.random.default_rng(0))
+        trainer = Trainer([m], X, Y, seed=seed)
         for _ in range(3):
             trainer.epoch()
         trainer.close()
-        return net.params
+        return m.net.params
 
     assert np.array_equal(train(5), train(5))
     assert not np.array_equal(train(5), train(6))
@@ -109,8 +110,8 @@ def test_training_is_deterministic_for_a_seed():
 
 def test_divergence_names_the_network():
     X, Y = data(200)
-    net = network.create((32, 32), 1e4, "none", np.random.default_rng(0))
-    trainer = Trainer([net], X, Y, seed=0)
+    m = model.build(NetSpec(hidden=(32, 32)), 1e4, "none", 1, 1, np.random.default_rng(0))
+    trainer = Trainer([m], X, Y, seed=0)
     with pytest.raises(Diverged, match=r"2 × 32 network diverged.*lower --lr"):
         for _ in range(3):
             trainer.epoch()

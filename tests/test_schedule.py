@@ -6,8 +6,9 @@ from PIL import Image
 
 import animlearn
 from animlearn import frames as frames_mod
-from animlearn import network
+from animlearn import model
 from animlearn.schedule import epoch_label, frame_steps
+from animlearn.spec import NetSpec
 from animlearn.trainer import Trainer
 
 
@@ -37,8 +38,8 @@ def small_trainer(seed=0):
     rng = np.random.default_rng(1)
     coords = rng.random((300, 2), dtype=np.float32)
     colours = rng.random((300, 3), dtype=np.float32)
-    net = network.create((8, 8), 0.1, "fan-in", np.random.default_rng(seed))
-    return Trainer([net], coords, colours, seed=seed), net
+    m = model.build(NetSpec(hidden=(8, 8)), 0.1, "fan-in", 1, 1, np.random.default_rng(seed))
+    return Trainer([m], coords, colours, seed=seed), m.net
 
 
 def test_an_epoch_in_parts_makes_the_same_updates_as_a_whole_epoch():
@@ -70,7 +71,9 @@ def test_frame_count_and_caption_follow_the_schedule(
     monkeypatch.setattr(
         frames_mod.Composer,
         "compose",
-        lambda self, panels, caption="": captions.append(caption) or compose(self, panels, caption),
+        lambda self, panels, caption="", strip=None: (
+            captions.append(caption) or compose(self, panels, caption)
+        ),
     )
     out = tmp_path / "out.gif"
     result = animlearn.render(picture, out, epochs=3, size=16, hidden=(8,), hold=0, **options)

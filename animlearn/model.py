@@ -1,0 +1,78 @@
+"""A model: a spec's input encoding, its network, and its optimizer's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import encoding, network
+from .encoding import Encoding
+from .network import Network
+from .spec import NetSpec
+
+PREDICT_FLOATS = 1 << 22  # activations per painting batch: bounds memory for wide layers
+
+
+@dataclass
+class Model:
+    spec: NetSpec
+    net: Network  # the perceptron after the encoding
+    enc: Encoding
+    lr: float  # mini-batch optimizers' rate (per-sample sgd uses net.lrs)
+    state: np.ndarray  # optimizer state: momentum's velocity, Adam's moments
+    steps: int = 0
+
+    @property
+    def learnable(self) -> int:
+        """Parameters, learnable encoding tables included."""
+        return self.enc.learnable + len(self.net.params)
+
+    @property
+    def per_sample(self) -> bool:
+        return self.spec.optimizer == "sgd" and self.spec.batch_size == 1
+
+    @property
+    def name(self) -> str:
+        return self.spec.label()
+
+    @property
+    def title(self) -> str:
+        return f"{self.name}\n{self.learnable:,} parameters"
+
+    def split(self, flat: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Pairs of (learnable array, its part of `flat`), laid out [table, params]."""
+        n = self.enc.learnable
+        return [(self.enc.table, flat[:n]), (self.net.params, flat[n:])]
+
+    def copy(self) -> Model:
+        """The model as it is now, safe from the training threads."""
+        net = replace(self.net, params=self.net.params.copy())
+        return replace(
+            self, net=net, enc=replace(self.enc, table=self.enc.table.copy()), state=self.state.copy()
+        )
+
+
+def build(
+    spec: NetSpec, lr: float, lr_scale: str, width: int, height: int, rng: np.random.Generator
+) -> Model:
+    """A new model for a width x height picture; `lr` and `lr_scale` are the run's,
+    used where the spec does not set its own."""
+    rate = spec.learning_rate(lr)
+    scale = (spec.lr_scale or lr_scale) if spec.optimizer == "sgd" else "none"
+    net = network.create(
+        spec.hidden, rate, scale, rng, act=spec.act, omega=spec.omega, n_in=encoding.dim(spec)
+    )
+    enc = encoding.make(spec, width, height, rng)
+    size = {"sgd": 0, "momentum": 1, "adam": 2}[spec.optimizer] * (enc.learnable + len(net.params))
+    return Model(spec, net, enc, rate, np.zeros(size, np.float32))
+
+
+def predict(model: Model, coords: np.ndarray) -> np.ndarray:
+    """The model's colours for (N, 2) float32 coordinates: (N, 3) float32."""
+    rows = max(1, PREDICT_FLOATS // max(model.net.hidden + (model.enc.dim,)))
+    out = np.empty((len(coords), network.OUT), dtype=np.float32)
+    for start in range(0, len(coords), rows):
+        feats = encoding.encode(model.enc, coords[start : start + rows])
+        out[start : start + rows] = network.forward(model.net, feats)
+    return out

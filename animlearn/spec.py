@@ -1,0 +1,159 @@
+"""A network's spec: layers, activation, input encoding, optimizer; parsed from
+text such as '4x300', '1x45450:lr=0.01' or '3x256:relu:fourier=256:sigma=10:adam'."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+
+from .errors import AnimlearnError
+
+ACTS = ("leaky", "relu", "tanh", "sine")
+ENCODINGS = ("raw", "fourier", "posenc", "grid")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+LR_SCALES = ("fan-in", "none")
+
+# What a bare word or a key without a value means.
+BARE = {"fourier": 256, "posenc": 8, "grid": 8}
+SPEC_HELP = "e.g. 4x300, 1x45450:lr=0.01, 3x256:relu:fourier=256:sigma=10:adam, 2x64:relu:grid=8:adam"
+
+
+@dataclass(frozen=True)
+class NetSpec:
+    hidden: tuple[int, ...] = (300, 300, 300, 300)
+    act: str = "leaky"
+    encoding: str = "raw"
+    fourier: int = 256  # Gaussian Fourier features: frequencies (2 features each)
+    sigma: float = 10.0  # their scale, in cycles across the picture
+    posenc: int = 8  # positional encoding: octaves
+    grid: int = 8  # multiresolution grid: levels
+    cap: int = 0  # grid: entries a level may have before it is hashed; 0: never
+    features: int = 2  # grid: learnable features per entry
+    optimizer: str = "sgd"
+    lr: float | None = None  # None: the run's --lr for sgd, else the optimizer's default
+    lr_scale: str | None = None  # sgd only; None: the run's --lr-scale
+    batch: int | None = None  # None: 1 for sgd, else the optimizer's default
+    omega: float = 30.0  # sine: SIREN's w0
+
+    @property
+    def batch_size(self) -> int:
+        if self.batch is not None:
+            return self.batch
+        return 1 if self.optimizer == "sgd" else 16384 if self.encoding == "grid" else 4096
+
+    def learning_rate(self, run_lr: float) -> float:
+        if self.lr is not None:
+            return self.lr
+        if self.optimizer == "sgd":
+            return run_lr
+        return {"momentum": 0.05, "adam": 1e-2 if self.encoding == "grid" else 1e-3}[self.optimizer]
+
+    def text(self) -> str:
+        """The shortest spec that parses back to this one."""
+        depth, width = len(self.hidden), self.hidden[0]
+        parts = [f"{depth}x{width}" if set(self.hidden) == {width} else ",".join(map(str, self.hidden))]
+        default = NetSpec()
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "hidden" or value == getattr(default, f.name):
+                continue
+            if f.name in ("act", "optimizer"):
+                parts.append(value)
+            elif f.name == "encoding":
+                parts.append(f"{value}={getattr(self, value)}" if value != "raw" else "raw")
+            elif f.name in ENCODINGS:
+                continue  # written with its encoding
+            else:
+                parts.append(
+                    f"{f.name.replace('_', '-')}={value:g}"
+                    if isinstance(value, float)
+                    else f"{f.name.replace('_', '-')}={value}"
+                )
+        return ":".join(parts)
+
+    def label(self) -> str:
+        """A panel title: '4 × 300', '3 × 256 relu · fourier 256 σ10 · adam'."""
+        depth, width = len(self.hidden), self.hidden[0]
+        layers = f"{depth} × {width}" if set(self.hidden) == {width} else "-".join(map(str, self.hidden))
+        words = [layers + ("" if self.act == "leaky" else f" {self.act}")]
+        if self.encoding == "fourier":
+            words.append(f"fourier {self.fourier} σ{self.sigma:g}")
+        elif self.encoding == "posenc":
+            words.append(f"posenc {self.posenc}")
+        elif self.encoding == "grid":
+            words.append(f"grid {self.grid}" + (f" cap {self.cap}" if self.cap else ""))
+        if self.optimizer != "sgd":
+            words.append(self.optimizer)
+        if self.lr is not None:
+            words.append(f"lr {self.lr:g}")
+        return " · ".join(words)
+
+
+def _problem(text: str, what: str) -> AnimlearnError:
+    return AnimlearnError(f"--net {text!r}: {what}; {SPEC_HELP}")
+
+
+def _layers(text: str, part: str) -> tuple[int, ...]:
+    depth, x, width = part.partition("x")
+    if x and depth.isdigit() and width.isdigit() and int(depth) > 0 and int(width) > 0:
+        return (int(width),) * int(depth)
+    widths = part.split(",")
+    if all(w.isdigit() and int(w) > 0 for w in widths):
+        return tuple(int(w) for w in widths)
+    raise _problem(text, f"{part!r} is not layers; start with DEPTHxWIDTH or widths separated by commas")
+
+
+def _number(text: str, key: str, value: str, integer: bool) -> float | int:
+    try:
+        if integer and "^" in value:
+            base, _, power = value.partition("^")
+            number: float = int(base) ** int(power)
+        else:
+            number = int(value) if integer else float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number <= 0 and not (key == "cap" and number == 0):
+        kind = "a whole number" if integer else "a number"
+        raise _problem(text, f"{key}={value!r} must be {kind} above 0")
+    return number
+
+
+INTEGERS = ("fourier", "posenc", "grid", "cap", "features", "batch")
+FLOATS = ("sigma", "lr", "omega")
+
+
+def parse(text: str) -> NetSpec:
+    """'3x256:relu:fourier=256:adam' -> NetSpec; a one-line AnimlearnError if it is not one."""
+    first, *options = text.strip().split(":")
+    spec = NetSpec(hidden=_layers(text, first.strip().lower()))
+    for option in options:
+        key, eq, value = (s.strip() for s in option.strip().lower().partition("="))
+        key = key.replace("_", "-")
+        if key in ACTS and not eq:
+            spec = replace(spec, act=key)
+        elif key in OPTIMIZERS and not eq:
+            spec = replace(spec, optimizer=key)
+        elif key == "raw" and not eq:
+            spec = replace(spec, encoding="raw")
+        elif key in BARE:
+            count = _number(text, key, value, integer=True) if eq else BARE[key]
+            spec = replace(spec, encoding=key, **{key: count})
+        elif key in INTEGERS or key in FLOATS:
+            if not eq:
+                raise _problem(text, f"{key!r} needs a value, as {key}=N")
+            spec = replace(spec, **{key: _number(text, key, value, integer=key in INTEGERS)})
+        elif key == "lr-scale" and value in LR_SCALES:
+            spec = replace(spec, lr_scale=value)
+        else:
+            raise _problem(text, f"unknown option {option!r}")
+    check(text, spec)
+    return spec
+
+
+def check(text: str, spec: NetSpec) -> None:
+    if spec.encoding == "grid" and spec.optimizer == "sgd" and spec.batch_size == 1:
+        raise _problem(text, "a grid learns its tables with a mini-batch optimizer; add :adam")
+    if spec.lr_scale is not None and spec.optimizer != "sgd":
+        raise _problem(text, "lr-scale applies to per-sample sgd only; leave it out")
+    if spec.encoding == "grid" and spec.cap and spec.cap < 4:
+        raise _problem(text, "cap must be at least 4 entries, or 0 for no cap")
