@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import checkpoint as checkpoints
-from . import encoders, network
+from . import encoders, network, notebook
 from . import settings as settings_mod
 from . import target as target_mod
 from .buffer import FrameBuffer
@@ -49,6 +49,10 @@ class RenderResult:
     seconds: float
     interrupted: bool = False
     settings: Settings | None = field(default=None, repr=False)
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows a render's animation inline (the IPython display protocol)."""
+        return notebook.html(self.outputs)
 
 
 class Interrupted(Exception):
