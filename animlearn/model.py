@@ -30,7 +30,7 @@ class Model:
 
     @property
     def per_sample(self) -> bool:
-        return self.spec.optimizer == "sgd" and self.spec.batch_size == 1
+        return self.spec.batch_size(1) == 1
 
     @property
     def name(self) -> str:

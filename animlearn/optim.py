@@ -70,7 +70,7 @@ class Stepper:
 
     def steps(self, order: np.ndarray, stop: threading.Event) -> float:
         """Train on `order` in batches; returns the summed squared error."""
-        size = self.model.spec.batch_size
+        size = self.model.spec.batch_size(len(self.coords))
         total = 0.0
         for start in range(0, len(order), size):
             if stop.is_set():

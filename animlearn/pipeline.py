@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import checkpoint as checkpoints
-from . import encoders, network
+from . import encoders, network, notebook
 from . import model as model_mod
 from . import settings as settings_mod
 from . import spec as spec_mod
@@ -58,6 +58,10 @@ class RenderResult:
     settings: Settings | None = field(default=None, repr=False)
     holdout_psnrs: list[float] = field(default_factory=list)  # on hidden pixels, with --holdout
     log: Path | None = None
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows a render's animation inline (the IPython display protocol)."""
+        return notebook.html(self.outputs)
 
 
 class Interrupted(Exception):
@@ -203,10 +207,11 @@ def render(
             panels.append(target_panel)
         strip = None
         if s.plot:
-            from . import plot
-
             dashed = board.held_history if hidden_mask is not None else None
-            strip = plot.strip(composer.width, STRIP_HEIGHT, board.history, board.names, s.epochs, dashed)
+            # The axis grows with the run (no fixed total), so a resumed run's frames match.
+            strip = plot.strip(
+                composer.width, STRIP_HEIGHT, board.history, board.names, None, dashed, "epochs"
+            )
         # No total in the caption: a resumed, longer run keeps the same frames.
         buffer.append(composer.compose(panels, f"epoch {epoch} · {board.caption()}", strip))
         board.log(epoch, losses, seconds)

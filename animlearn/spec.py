@@ -35,11 +35,12 @@ class NetSpec:
     batch: int | None = None  # None: 1 for sgd, else the optimizer's default
     omega: float = 30.0  # sine: SIREN's w0
 
-    @property
-    def batch_size(self) -> int:
-        if self.batch is not None:
-            return self.batch
-        return 1 if self.optimizer == "sgd" else 16384 if self.encoding == "grid" else 4096
+    def batch_size(self, pixels: int) -> int:
+        """Samples per update; by default at least 8 updates per epoch of `pixels`."""
+        if self.batch is not None or self.optimizer == "sgd":
+            return self.batch or 1
+        most = 16384 if self.encoding == "grid" else 4096
+        return min(most, 1 << max(4, (pixels // 8).bit_length() - 1))
 
     def learning_rate(self, run_lr: float) -> float:
         if self.lr is not None:
@@ -151,7 +152,7 @@ def parse(text: str) -> NetSpec:
 
 
 def check(text: str, spec: NetSpec) -> None:
-    if spec.encoding == "grid" and spec.optimizer == "sgd" and spec.batch_size == 1:
+    if spec.encoding == "grid" and spec.optimizer == "sgd" and spec.batch_size(1) == 1:
         raise _problem(text, "a grid learns its tables with a mini-batch optimizer; add :adam")
     if spec.lr_scale is not None and spec.optimizer != "sgd":
         raise _problem(text, "lr-scale applies to per-sample sgd only; leave it out")

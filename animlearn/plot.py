@@ -1,0 +1,188 @@
+"""A PSNR-over-time strip: each network's history as a small line chart, to go under a frame."""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from .frames import BACKGROUND, INK
+
+Series = list[tuple[float, float]]  # (seconds since the start, PSNR dB)
+Colour = tuple[int, int, int]
+
+# Okabe and Ito's palette, told apart with any colour vision; yellow last, as it is faint on white.
+COLOURS: list[Colour] = [
+    (0, 114, 178),
+    (213, 94, 0),
+    (0, 158, 115),
+    (204, 121, 167),
+    (230, 159, 0),
+    (86, 180, 233),
+    (0, 0, 0),
+    (240, 228, 66),
+]
+GRID = (228, 228, 228)
+PAD = 4  # px around the strip's edge
+LINE = 2  # px, width of the networks' lines
+DASH = (6, 4)  # px on, px off
+MIN_PLOT = 24  # px of chart height; the font shrinks to leave at least this
+MAX_TICKS = 8  # a few per axis, however long it is
+SWATCH = 14  # px of line drawn before each legend name
+HOLDOUT_NOTE = "dashed: hidden pixels"
+
+
+@lru_cache(maxsize=16)
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=size)
+
+
+def _finite(series: Series) -> Series:
+    return [(float(t), float(v)) for t, v in series if math.isfinite(t) and math.isfinite(v)]
+
+
+def _step(span: float, count: int, smallest: float) -> float:
+    """The smallest round step (1, 2 or 5 times a power of ten, at least `smallest`)
+    that cuts `span` into at most `count` parts."""
+    raw = max(span / max(count, 1), smallest, 1e-9)
+    base = 10.0 ** math.floor(math.log10(raw))
+    return next(m * base for m in (1, 2, 5, 10) if m * base >= raw * (1 - 1e-9))
+
+
+def _ticks(lo: float, hi: float, step: float) -> list[float]:
+    first = math.ceil(lo / step - 1e-9)
+    return [round(k * step, 9) for k in range(first, math.floor(hi / step + 1e-9) + 1)]
+
+
+def _legend(
+    draw: ImageDraw.ImageDraw, entries: list[tuple[str, Colour | None]], width: int, size: int
+) -> list[list[tuple[float, str, Colour | None]]]:
+    """Entries (text, colour; None for a note without a swatch) laid out in rows that fit `width`:
+    a list of rows, each a list of (x, text, colour)."""
+    font, gap, room = _font(size), 10, width - 2 * PAD
+    rows: list[list[tuple[float, str, Colour | None]]] = []
+    x = PAD
+    for text, colour in entries:
+        lead = SWATCH + 3 if colour is not None else 0
+        while len(text) > 1 and lead + draw.textlength(text, font=font) > room:
+            text = text[:-4] + "..." if len(text) > 4 else text[:-1]  # too long for any row: shorten
+        w = lead + draw.textlength(text, font=font)
+        if not rows or x + w > PAD + room:
+            rows.append([])
+            x = PAD
+        rows[-1].append((x, text, colour))
+        x += w + gap
+    return rows
+
+
+def _dashed(draw: ImageDraw.ImageDraw, xy: list[tuple[float, float]], colour: Colour) -> None:
+    """A polyline drawn dashed, the dash pattern running on across its corners."""
+    on, period, phase = DASH[0], DASH[0] + DASH[1], 0.0
+    for (x0, y0), (x1, y1) in zip(xy, xy[1:]):
+        length, s = math.hypot(x1 - x0, y1 - y0), 0.0
+        while s < length:
+            step = min((on if phase < on else period) - phase, length - s)
+            if phase < on:
+                a, b = s / length, (s + step) / length
+                draw.line(
+                    [(x0 + a * (x1 - x0), y0 + a * (y1 - y0)), (x0 + b * (x1 - x0), y0 + b * (y1 - y0))],
+                    fill=colour,
+                    width=LINE,
+                )
+            s, phase = s + step, (phase + step) % period
+
+
+def strip(
+    width: int,
+    height: int,
+    series: list[Series],
+    names: list[str],
+    total: float | None = None,
+    dashed: list[Series] | None = None,
+    unit: str = "s",
+) -> np.ndarray:
+    """Each network's PSNR (dB) over time (`unit` on the axis): a (height, width, 3) uint8 chart.
+
+    `series[k]` is network k's (time, dB) history so far and `names[k]` its legend entry;
+    NaN and infinite points are skipped. `total` ends the time axis (the run's expected length,
+    so the axis stays put from frame to frame; None: the latest time so far). `dashed`, if
+    given, holds each network's hold-out history, drawn dashed in the same colour.
+    """
+    image = Image.new("RGB", (width, height), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    solid = [_finite(s) for s in series]
+    held = [_finite(s) for s in dashed or []]
+    points = [p for s in solid + held for p in s]
+    end = max([total if total is not None and math.isfinite(total) else 0.0] + [t for t, _ in points])
+    end = end if end > 0 else 1.0
+    values = [v for _, v in points]
+    # Rounded out to 5 dB at least 1 dB past the data: the range only grows as the history does.
+    lo = 5.0 * math.floor((min(values) - 1) / 5) if values else 10.0
+    hi = 5.0 * math.ceil((max(values) + 1) / 5) if values else 30.0
+
+    entries = [(name.replace("×", "x"), COLOURS[k % len(COLOURS)]) for k, name in enumerate(names)]
+    entries += [(HOLDOUT_NOTE, None)] if dashed is not None else []
+    for size in range(max(7, min(13, height // 9)), 6, -1):  # smaller text until the chart has room
+        rows = _legend(draw, entries, width, size)
+        top = PAD + len(rows) * (size + 3) + size // 2 + 2  # half a label of room for the top y tick
+        bottom = max(height - size - 6, top + 1)
+        if bottom - top >= MIN_PLOT:
+            break
+    font = _font(size)
+    for r, row in enumerate(rows):
+        y = PAD + r * (size + 3) + (size + 3) / 2
+        for x, text, colour in row:
+            if colour is not None:
+                draw.line([(x, y), (x + SWATCH, y)], fill=colour, width=LINE)
+            draw.text(
+                (x + (SWATCH + 3 if colour else 0), y), text, fill=colour or INK, font=font, anchor="lm"
+            )
+
+    ph = bottom - top
+    yticks = _ticks(lo, hi, _step(hi - lo, min(ph // (size + 4), MAX_TICKS), 5))
+    ylabels = [f"{v:g}" + (" dB" if v == yticks[-1] else "") for v in yticks]
+    left = PAD + round(max([draw.textlength(s, font=font) for s in ylabels], default=0)) + 5
+    right = max(width - PAD - 1, left + 1)
+    pw = right - left
+
+    def at(t: float, v: float) -> tuple[float, float]:
+        return left + t / end * pw, bottom - (v - lo) / (hi - lo) * ph
+
+    for v, label in zip(yticks, ylabels):
+        y = at(0, v)[1]
+        draw.line([(left, y), (right, y)], fill=GRID)
+        draw.text((left - 4, y), label, fill=INK, font=font, anchor="rm")
+    draw.line([(left, top), (left, bottom), (right, bottom)], fill=INK)
+
+    room = 1.5 * draw.textlength(f"{end:g} {unit}", font=font) + 10  # px per tick: labels well apart
+    xticks = _ticks(0, end, _step(end, min(int(pw // room), MAX_TICKS), 0))
+    edge = width - PAD  # right end of the free space, moving left as labels are placed
+    for t in reversed(xticks):  # right to left, so the label with the unit is always shown
+        x = at(t, lo)[0]
+        label = f"{t:g}" + (f" {unit}" if t == xticks[-1] else "")
+        w = draw.textlength(label, font=font)
+        x0 = min(max(x - w / 2, left - 2), width - PAD - w)
+        draw.line([(x, bottom), (x, bottom + 2)], fill=INK)
+        if x0 + w <= edge:
+            draw.text((x0, bottom + 3), label, fill=INK, font=font, anchor="la")
+            edge = x0 - 6
+
+    # Lines drawn on the chart's own area, so nothing strays onto the labels.
+    box = (left + 1, top - LINE, right + 1, bottom)
+    chart = image.crop(box)
+    ink = ImageDraw.Draw(chart)
+    lines = [(k, s, True) for k, s in enumerate(held)] + [(k, s, False) for k, s in enumerate(solid)]
+    for k, history, dash in lines:  # hold-out first: the training line stays on top where they meet
+        colour = COLOURS[k % len(COLOURS)]
+        xy = [(x - box[0], y - box[1]) for x, y in (at(t, v) for t, v in history)]
+        if len(xy) == 1:
+            (x, y), r = xy[0], LINE + 1
+            ink.ellipse([x - r, y - r, x + r, y + r], fill=colour)
+        elif dash:
+            _dashed(ink, xy, colour)
+        else:
+            ink.line(xy, fill=colour, width=LINE, joint="curve")
+    image.paste(chart, box[:2])
+    return np.asarray(image)
