@@ -10,10 +10,14 @@ grid     learnable features on grids from coarse to the picture's own resolution
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .spec import NetSpec
+
+if TYPE_CHECKING:
+    from . import grid
 
 EMPTY = np.zeros(0, np.float32)
 
@@ -24,7 +28,7 @@ class Encoding:
     dim: int  # features per pixel
     matrix: np.ndarray = field(default_factory=lambda: EMPTY)  # fourier: (2, count) frequencies
     octaves: int = 0
-    plan: object | None = None  # grid: its levels (grid.Plan)
+    plan: grid.Plan | None = None  # grid: its levels
     table: np.ndarray = field(default_factory=lambda: EMPTY)  # grid: learnable features
 
     @property
@@ -65,7 +69,7 @@ def encode(enc: Encoding, coords: np.ndarray) -> np.ndarray:
         from . import grid
 
         out = np.empty((len(coords), enc.dim), np.float32)
-        grid.encode(coords, enc.table, enc.plan, out)
+        grid.encode(coords, enc.table, *enc.plan.arrays, enc.plan.features, out)
         return out
     if enc.kind == "fourier":
         angles = (2 * np.pi) * (coords @ enc.matrix)
@@ -86,4 +90,4 @@ def backward(enc: Encoding, coords: np.ndarray, grad_feats: np.ndarray, grad_tab
     """Gradient of the loss with respect to a grid's table, from its features' gradient."""
     from . import grid
 
-    grid.backward(coords, grad_feats, enc.plan, grad_table)
+    grid.backward(coords, grad_feats, *enc.plan.arrays, enc.plan.features, grad_table)
