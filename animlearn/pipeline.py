@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +61,7 @@ class Interrupted(Exception):
 
 def _copy(nets: list[network.Network]) -> list[network.Network]:
     """The networks as they are now, safe from the training threads."""
-    return [network.Network(n.hidden, n.params.copy(), n.lrs) for n in nets]
+    return [replace(n, params=n.params.copy()) for n in nets]
 
 
 def networks(s: Settings) -> tuple[list[network.Network], int]:

@@ -71,17 +71,19 @@ def kernel_rate(hidden: tuple[int, ...], samples: int) -> float:
     coords, colours = grid(), rng.random((H * W, 3), dtype=np.float32)
     order = rng.permutation(H * W)[:samples].astype(np.int64)
     sizes = net.sizes
-    bufs = (
+    rest = (  # scratch acts, delta, grad; the activation
         np.zeros(sizes.sum(), np.float32),
         np.zeros(sizes.max(), np.float32),
         np.zeros(sizes.max(), np.float32),
+        kernels.ACTS.index(net.act),
+        np.float32(net.omega),
     )
 
     def run() -> None:
         for at in range(0, samples, CHUNK):
-            kernels.sgd_steps(net.params, sizes, net.lrs, coords, colours, order[at : at + CHUNK], *bufs)
+            kernels.sgd_steps(net.params, sizes, net.lrs, coords, colours, order[at : at + CHUNK], *rest)
 
-    kernels.sgd_steps(net.params, sizes, net.lrs, coords, colours, order[:2], *bufs)  # compile/load
+    kernels.sgd_steps(net.params, sizes, net.lrs, coords, colours, order[:2], *rest)  # compile/load
     return samples / best_of(run, 3)
 
 
