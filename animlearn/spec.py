@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass, fields, replace
 
 from .errors import AnimlearnError
+from .network import ACTS
 
-ACTS = ("leaky", "relu", "tanh", "sine")
 ENCODINGS = ("raw", "fourier", "posenc", "grid")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 LR_SCALES = ("fan-in", "none")

@@ -100,6 +100,7 @@ class Trainer:
         acts = np.zeros(int(sizes.sum()), np.float32)
         delta = np.zeros(int(sizes.max()), np.float32)
         grad = np.zeros(int(sizes.max()), np.float32)
+        act, omega = kernels.ACTS.index(net.act), np.float32(net.omega)
         total = 0.0
         for start in range(0, len(order), CHUNK):
             if self.stop.is_set():
@@ -114,6 +115,8 @@ class Trainer:
                 acts,
                 delta,
                 grad,
+                act,
+                omega,
             )
             if not np.isfinite(total):
                 break

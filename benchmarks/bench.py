@@ -15,13 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from animlearn import kernels, network
+from animlearn import kernels, model, network
+from animlearn.spec import NetSpec
 from animlearn.trainer import CHUNK, Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 MONA = ROOT.parent / "shared" / "data" / "mona_lisa.jpg"
 H, W = 429, 300  # the seed's picture
-DEEP, SHALLOW = (300,) * 4, (network.equal_params_width((300,) * 4),)
+DEEP, SHALLOW = (300,) * 4, (network.equal_params_width(network.param_count((300,) * 4)),)
 ROWS: list[tuple[str, str, str]] = []
 
 
@@ -71,17 +72,19 @@ def kernel_rate(hidden: tuple[int, ...], samples: int) -> float:
     coords, colours = grid(), rng.random((H * W, 3), dtype=np.float32)
     order = rng.permutation(H * W)[:samples].astype(np.int64)
     sizes = net.sizes
-    bufs = (
+    rest = (  # scratch acts, delta, grad; the activation
         np.zeros(sizes.sum(), np.float32),
         np.zeros(sizes.max(), np.float32),
         np.zeros(sizes.max(), np.float32),
+        kernels.ACTS.index(net.act),
+        np.float32(net.omega),
     )
 
     def run() -> None:
         for at in range(0, samples, CHUNK):
-            kernels.sgd_steps(net.params, sizes, net.lrs, coords, colours, order[at : at + CHUNK], *bufs)
+            kernels.sgd_steps(net.params, sizes, net.lrs, coords, colours, order[at : at + CHUNK], *rest)
 
-    kernels.sgd_steps(net.params, sizes, net.lrs, coords, colours, order[:2], *bufs)  # compile/load
+    kernels.sgd_steps(net.params, sizes, net.lrs, coords, colours, order[:2], *rest)  # compile/load
     return samples / best_of(run, 3)
 
 
@@ -91,7 +94,7 @@ def together_vs_alone(pixels: int) -> tuple[float, float, float]:
     coords, colours = grid()[:pixels], rng.random((pixels, 3), dtype=np.float32)
 
     def epoch(hiddens) -> float:
-        nets = [network.create(h, 0.1, "fan-in", np.random.default_rng(0)) for h in hiddens]
+        nets = [model.build(NetSpec(h), 0.1, "fan-in", W, H, np.random.default_rng(0)) for h in hiddens]
         trainer = Trainer(nets, coords, colours, seed=0)
         try:
             return best_of(trainer.epoch, 2)
@@ -177,10 +180,10 @@ def main() -> None:
         row(f"per-sample SGD {name}", f"{rate:,.0f} samples/s")
         row(f"  GFLOP/s, ratio to SGEMM ({name})", f"{gflops:.1f} GFLOP/s", f"{gflops / sgemm:.2f} x SGEMM")
 
-    deep = network.create(DEEP, 0.1, "fan-in", np.random.default_rng(0))
+    deep = model.build(NetSpec(DEEP), 0.1, "fan-in", W, H, np.random.default_rng(0))
     xy = grid()
-    network.predict(deep, xy)
-    paint = best_of(lambda: network.predict(deep, xy), 5)
+    model.predict(deep, xy)
+    paint = best_of(lambda: model.predict(deep, xy), 5)
     row(
         "painting pass 4 × 300, 300×429 grid",
         f"{len(xy) / paint:,.0f} pixels/s",

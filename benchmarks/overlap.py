@@ -23,14 +23,14 @@ from pathlib import Path
 
 import animlearn
 from animlearn import settings, target
-from animlearn.pipeline import networks
+from animlearn.pipeline import lineup
 from animlearn.trainer import Trainer
 
 
 def train_only(image: Path, s: settings.Settings) -> float:
     """The render's training, alone: same picture, networks, seeds and epochs."""
     tgt = target.load(image, s.size)
-    nets, order_seed = networks(s)
+    nets, order_seed = lineup(s, tgt.width, tgt.height)
     trainer = Trainer(nets, tgt.coords, tgt.colours, seed=order_seed)
     start = time.perf_counter()
     for _ in range(s.epochs):

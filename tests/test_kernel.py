@@ -3,19 +3,30 @@
 import numpy as np
 import pytest
 import reference
+from conftest import smooth_picture
 
-from animlearn import kernels, model, network
+from animlearn import kernels, model, network, target
 from animlearn.errors import Diverged
 from animlearn.spec import NetSpec
 from animlearn.trainer import Trainer
 
 
-def run_kernel(net, X, Y, order):
-    sizes = net.sizes
+def run_flat(params, sizes, lrs, X, Y, order, act="leaky", omega=30.0):
     acts = np.zeros(sizes.sum(), np.float32)
     delta = np.zeros(sizes.max(), np.float32)
     grad = np.zeros(sizes.max(), np.float32)
-    return kernels.sgd_steps(net.params, sizes, net.lrs, X, Y, order, acts, delta, grad)
+    code = kernels.ACTS.index(act)
+    return kernels.sgd_steps(params, sizes, lrs, X, Y, order, acts, delta, grad, code, np.float32(omega))
+
+
+def run_kernel(net, X, Y, order):
+    return run_flat(net.params, net.sizes, net.lrs, X, Y, order, net.act, net.omega)
+
+
+def lr_for(act):
+    """0.1, but 0.001 for sine: sin(30 z) nets turn chaotic from about 0.003 on (weights
+    in the hundreds after 300 steps), and chaos parts float32 runs from float64 ones."""
+    return 0.001 if act == "sine" else 0.1
 
 
 def data(n, seed=1):
@@ -25,19 +36,46 @@ def data(n, seed=1):
 
 # Widths cover the row blocks and their remainders, narrow layers updated at once,
 # layers wide enough to defer their updates (>= kernels.WIDE on both sides, flushed
-# every kernels.LAZY samples and at the end), and one-hidden-layer nets (fused sweep).
+# every kernels.LAZY samples and at the end), and one-hidden-layer nets (fused sweep
+# for leaky ReLU, the general path for the others).
+@pytest.mark.parametrize("act", kernels.ACTS)
 @pytest.mark.parametrize("hidden", [(9, 6, 7), (8,), (4, 13), (50,), (20, 33, 17), (40, 24, 8)])
 @pytest.mark.parametrize("lr_scale", ["fan-in", "none"])
-def test_kernel_matches_reference_after_hundreds_of_updates(hidden, lr_scale):
+def test_kernel_matches_reference_after_hundreds_of_updates(hidden, lr_scale, act):
     X, Y = data(40)
-    net = network.create(hidden, 0.1, lr_scale, np.random.default_rng(0))
+    net = network.create(hidden, lr_for(act), lr_scale, np.random.default_rng(0), act=act)
+    start = net.params.copy()
     order = np.random.default_rng(2).integers(0, len(X), 300).astype(np.int64)
-    ref, ref_total = reference.sgd(reference.unflatten(net.params, net.sizes), X, Y, order, net.lrs)
+    ref, ref_total = reference.sgd(
+        reference.unflatten(net.params, net.sizes), X, Y, order, net.lrs, act, net.omega
+    )
     total = run_kernel(net, X, Y, order)
     np.testing.assert_allclose(net.params, reference.flatten(ref), rtol=1e-3, atol=2e-5)
     assert total == pytest.approx(ref_total, rel=1e-4)
     # The run changed the weights: the comparison above is not trivial.
-    assert not np.allclose(net.params, network.create(hidden, 0.1, lr_scale, np.random.default_rng(0)).params)
+    assert not np.allclose(net.params, start)
+
+
+# Encoded inputs (sizes[0] = 24, not the 2 coordinates): a narrow first layer updated
+# without a gradient into the inputs, a wide one with deferred updates, and one hidden
+# layer (not the fused sweep, which is for 2 inputs).
+@pytest.mark.parametrize("act", kernels.ACTS)
+@pytest.mark.parametrize("hidden", [(8, 6), (20, 17), (30,), (5,)])
+def test_wide_inputs_match_reference(hidden, act):
+    rng = np.random.default_rng(7)
+    X = rng.uniform(-1, 1, (40, 24)).astype(np.float32)
+    Y = rng.random((40, 3), dtype=np.float32)
+    sizes = np.array((24, *hidden, 3), dtype=np.int64)
+    params = network.init_params(sizes, rng, act)
+    start = params.copy()
+    lrs = (lr_for(act) / np.sqrt(sizes[:-1] + 1)).astype(np.float32)
+    order = rng.integers(0, len(X), 300).astype(np.int64)
+    ref, ref_total = reference.sgd(reference.unflatten(params, sizes), X, Y, order, lrs, act)
+    total = run_flat(params, sizes, lrs, X, Y, order, act)
+    np.testing.assert_allclose(params, reference.flatten(ref), rtol=1e-3, atol=2e-5)
+    assert total == pytest.approx(ref_total, rel=1e-4)
+    first = slice(0, 24 * hidden[0])
+    assert not np.allclose(params[first], start[first])
 
 
 def test_chunked_calls_match_one_call():
@@ -54,10 +92,11 @@ def test_chunked_calls_match_one_call():
         assert run_kernel(parts, X, Y, order[:0]) == 0.0
 
 
-def test_one_update_is_minus_lr_times_the_finite_difference_gradient():
+@pytest.mark.parametrize("act", kernels.ACTS)
+def test_one_update_is_minus_lr_times_the_finite_difference_gradient(act):
     X, Y = data(1)
     lr = 1e-2
-    net = network.create((6, 5), lr, "none", np.random.default_rng(3))
+    net = network.create((6, 5), lr, "none", np.random.default_rng(3), act=act)
     net.params[:] += np.random.default_rng(4).normal(0, 0.05, net.params.shape).astype(np.float32)
     before = net.params.astype(np.float64)
     run_kernel(net, X, Y, np.array([0], np.int64))
@@ -69,8 +108,8 @@ def test_one_update_is_minus_lr_times_the_finite_difference_gradient():
         hi, lo = before.copy(), before.copy()
         hi[k] += eps
         lo[k] -= eps
-        f_hi = reference.loss(reference.unflatten(hi, net.sizes), X[0], Y[0])
-        f_lo = reference.loss(reference.unflatten(lo, net.sizes), X[0], Y[0])
+        f_hi = reference.loss(reference.unflatten(hi, net.sizes), X[0], Y[0], act, net.omega)
+        f_lo = reference.loss(reference.unflatten(lo, net.sizes), X[0], Y[0], act, net.omega)
         numeric[k] = (f_hi - f_lo) / (2 * eps)
     np.testing.assert_allclose(step, numeric, rtol=2e-2, atol=2e-4)
     assert np.abs(numeric).max() > 1e-2
@@ -85,6 +124,58 @@ def test_layers_have_the_seed_init_and_fan_in_learning_rates():
     np.testing.assert_allclose(net.lrs, [0.1 / np.sqrt(3), 0.1 / np.sqrt(301), 0.1 / np.sqrt(301)], rtol=1e-6)
     flat = network.create((300, 300), 0.1, "none", np.random.default_rng(0))
     np.testing.assert_allclose(flat.lrs, 0.1)
+
+
+def test_sine_has_the_siren_init():
+    net = network.create((300, 300), 0.1, "fan-in", np.random.default_rng(0), act="sine", omega=30.0)
+    for k, (w, b) in enumerate(net.layers()):
+        bound = 1 / 2 if k == 0 else np.sqrt(6 / 300) / 30
+        assert np.abs(w).max() > 0.9 * bound and b.any()
+        assert max(np.abs(w).max(), np.abs(b).max()) <= bound * (1 + 1e-6)  # float32 rounding
+    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
+        network.create((8,), 0.1, "fan-in", np.random.default_rng(0), act="gelu")
+
+
+def test_network_and_kernel_agree_on_the_activation_codes():
+    assert network.ACTS == kernels.ACTS
+
+
+@pytest.mark.parametrize("act", kernels.ACTS)
+def test_predict_matches_the_reference_forward_pass(act):
+    net = network.create((7, 12), lr_for(act), "fan-in", np.random.default_rng(0), act=act)
+    # Train a little so biases are not zero and the weights are not the init's.
+    X, Y = data(40)
+    run_kernel(net, X, Y, np.arange(40, dtype=np.int64))
+    coords = data(50, seed=3)[0]
+    layers = reference.unflatten(net.params, net.sizes)
+    want = [reference.forward(layers, x, act, net.omega)[1][-1] for x in coords]
+    np.testing.assert_allclose(network.forward(net, coords), want, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("act", kernels.ACTS)
+def test_the_trainer_trains_with_the_networks_activation(act):
+    X, Y = data(200)
+    spec = NetSpec((16, 16), act=act, omega=20.0)
+    m = model.build(spec, lr_for(act), "fan-in", 1, 1, np.random.default_rng(0))
+    net = m.net
+    same = network.create((16, 16), lr_for(act), "fan-in", np.random.default_rng(0), act=act, omega=20.0)
+    trainer = Trainer([m], X, Y, seed=4)
+    trainer.epoch()
+    trainer.close()
+    run_kernel(same, X, Y, np.random.default_rng(4).permutation(len(X)).astype(np.int64))
+    assert np.array_equal(net.params, same.params)
+
+
+@pytest.mark.parametrize("act", kernels.ACTS)
+def test_each_activation_learns_a_smooth_picture(act):
+    coords = target.grid(40, 30)
+    colours = (smooth_picture(40, 30).reshape(-1, 3) / np.float32(255)).astype(np.float32)
+    m = model.build(NetSpec((64, 64), act=act), lr_for(act), "fan-in", 1, 1, np.random.default_rng(0))
+    trainer = Trainer([m], coords, colours, seed=0)
+    losses = [trainer.epoch()[0] for _ in range(6)]
+    trainer.close()
+    # Below 0.004 is past the best nearly linear fit (about 0.006).
+    assert losses[-1] < 0.25 * losses[0] and losses[-1] < 0.004, losses
 
 
 def test_equal_parameter_shallow_width():
