@@ -80,15 +80,20 @@ def render(
     output: OutputOption,
     preset: Annotated[
         str,
-        typer.Option(help="Starting settings: 'quick' (about a minute) or 'seed' (the blog's experiment)."),
+        typer.Option(
+            help="Starting settings: 'quick' (about a minute), 'seed' (the blog's experiment), "
+            "'sharp' (best picture per second in the seed's parameter budget), 'instant' (no budget)."
+        ),
     ] = "quick",
     epochs: Annotated[
-        int | None, typer.Option(help="Training epochs, one frame each.", show_default="60; seed: 500")
+        int | None,
+        typer.Option(help="Training epochs, one frame each.", show_default="60; seed: 500; instant: 40"),
     ] = None,
     size: Annotated[
         int | None,
         typer.Option(
-            help="Scale the picture's longer side to this many px; 0 keeps it.", show_default="128; seed: 0"
+            help="Scale the picture's longer side to this many px; 0 keeps it.",
+            show_default="128; seed, sharp, instant: 0",
         ),
     ] = None,
     hidden: Annotated[

@@ -100,12 +100,18 @@ class Composer:
         self.height = self.strip_top + self.strip_height + self.caption_height
 
     def compose(
-        self, panels: list[np.ndarray], caption: str = "", strip: np.ndarray | None = None
+        self,
+        panels: list[np.ndarray],
+        caption: str = "",
+        strip: np.ndarray | None = None,
+        titles: list[str] | None = None,
     ) -> np.ndarray:
-        """One frame: (height, width, 3) uint8; `strip` is (strip_height, width, 3)."""
+        """One frame: (height, width, 3) uint8; `strip` is (strip_height, width, 3);
+        `titles` replace the first panels' titles for this frame (same line count)."""
+        titles = (titles or []) + self.titles[len(titles or []) :]
         frame = Image.new("RGB", (self.width, self.height), BACKGROUND)
         draw = ImageDraw.Draw(frame)
-        for k, (panel, title) in enumerate(zip(panels, self.titles)):
+        for k, (panel, title) in enumerate(zip(panels, titles)):
             row, col = divmod(k, self.columns)
             x, y = col * (self.panel_width + GAP), row * (self.cell_height + GAP)
             frame.paste(Image.fromarray(panel), (x, y + self.title_height))

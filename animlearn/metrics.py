@@ -33,10 +33,13 @@ class Scoreboard:
             self.held[k] = psnr(painted, self.target, self.hidden)
             self.held_history[k].append((x, self.held[k]))
 
-    def caption(self) -> str:
-        if self.hidden is None:
-            return " · ".join(f"{n} {p:.1f} dB" for n, p in zip(self.names, self.psnrs))
-        return " · ".join(f"{n} {p:.1f}/{h:.1f} dB" for n, p, h in zip(self.names, self.psnrs, self.held))
+    def titles(self) -> list[str]:
+        """Panel titles: the network, then its parameter count and latest PSNR."""
+        out = []
+        for name, count, p, h in zip(self.names, self.counts, self.psnrs, self.held):
+            score = f"{p:.1f} dB" if self.hidden is None else f"{p:.1f} dB, hidden {h:.1f} dB"
+            out.append(f"{name}\n{count:,} parameters · {score}")
+        return out
 
     def log(self, epoch: str, losses: list[float], seconds: float) -> None:
         for k, loss in enumerate(losses):

@@ -36,10 +36,6 @@ class Model:
     def name(self) -> str:
         return self.spec.label()
 
-    @property
-    def title(self) -> str:
-        return f"{self.name}\n{self.learnable:,} parameters"
-
     def split(self, flat: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """Pairs of (learnable array, its part of `flat`), laid out [table, params]."""
         n = self.enc.learnable

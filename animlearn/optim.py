@@ -68,8 +68,9 @@ class Stepper:
         feats = self.feats[idx] if self.feats is not None else encoding.encode(self.model.enc, coords)
         return _gradients(self.model, feats, coords, self.colours[idx], scale)
 
-    def steps(self, order: np.ndarray, stop: threading.Event) -> float:
-        """Train on `order` in batches; returns the summed squared error."""
+    def steps(self, order: np.ndarray, stop: threading.Event, at: float = 0.0) -> float:
+        """Train on `order` in batches, `at` epochs into the run; returns the
+        summed squared error."""
         size = self.model.spec.batch_size(len(self.coords))
         total = 0.0
         for start in range(0, len(order), size):
@@ -88,7 +89,7 @@ class Stepper:
             total += sum(r[0] for r in results)
             if not np.isfinite(total):
                 break
-            update(self.model, grad)
+            update(self.model, grad, self.model.spec.rate(1.0, at + start / len(self.coords)))
         return total
 
     def close(self) -> None:
@@ -96,11 +97,12 @@ class Stepper:
             self.pool.shutdown(wait=True)
 
 
-def update(model: Model, grad: np.ndarray) -> None:
-    """One optimizer step on [table, params] given the batch's mean gradient."""
+def update(model: Model, grad: np.ndarray, factor: float = 1.0) -> None:
+    """One optimizer step on [table, params] given the batch's mean gradient, with
+    the learning rates scaled by `factor`."""
     spec = model.spec
     model.steps += 1
-    lr = np.float32(model.lr)
+    lr = np.float32(model.lr * factor)
     if spec.optimizer == "adam":
         n = model.learnable
         m, v = model.state[:n], model.state[n:]
@@ -124,7 +126,7 @@ def update(model: Model, grad: np.ndarray) -> None:
         at = model.enc.learnable
         grad[:at] *= lr
         for (w, b), layer_lr in zip(model.net.layers(), model.net.lrs):
-            grad[at : at + w.size + b.size] *= layer_lr
+            grad[at : at + w.size + b.size] *= layer_lr * np.float32(factor)
             at += w.size + b.size
     for array, part in model.split(grad):
         array -= part

@@ -23,6 +23,7 @@ from .errors import AnimlearnError, Diverged
 from .frames import Composer, enlarge, outline, paint, upscale_factor
 from .metrics import Scoreboard
 from .model import Model
+from .plot import strip as chart
 from .schedule import epoch_label, frame_steps
 from .settings import Settings
 from .spec import NetSpec
@@ -188,7 +189,7 @@ def render(
     target_panel = enlarge(tgt.pixels, k)
     if big_mask is not None:
         target_panel = outline(target_panel, big_mask)
-    titles = [m.title for m in models] + (["target"] if s.target else [])
+    titles = board.titles() + (["target"] if s.target else [])
     composer = Composer(titles, *shown, captions=s.caption, strip_height=STRIP_HEIGHT if s.plot else 0)
 
     buffer = FrameBuffer()
@@ -209,11 +210,9 @@ def render(
         if s.plot:
             dashed = board.held_history if hidden_mask is not None else None
             # The axis grows with the run (no fixed total), so a resumed run's frames match.
-            strip = plot.strip(
-                composer.width, STRIP_HEIGHT, board.history, board.names, None, dashed, "epochs"
-            )
+            strip = chart(composer.width, STRIP_HEIGHT, board.history, board.names, None, dashed, "epochs")
         # No total in the caption: a resumed, longer run keeps the same frames.
-        buffer.append(composer.compose(panels, f"epoch {epoch} · {board.caption()}", strip))
+        buffer.append(composer.compose(panels, f"epoch {epoch}", strip, board.titles()))
         board.log(epoch, losses, seconds)
 
     keep = np.flatnonzero(~hidden_mask.ravel()) if hidden_mask is not None else slice(None)

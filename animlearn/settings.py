@@ -50,6 +50,11 @@ PRESETS = {
     # The blog's experiment: full size, 4 x 300, lr 0.1 scaled per layer as the
     # author's code does (unscaled, float32 diverges near epoch 23), 500 epochs.
     "seed": Settings(epochs=500, size=0),
+    # The sharpest picture per second within the seed network's 272,703 parameters:
+    # a hashed multiresolution grid + 2 x 64 ReLU, Adam (measured in BENCHMARKS.md).
+    "sharp": Settings(epochs=60, size=0, nets=("2x64:relu:grid=8:cap=2^14:features=4:adam:halflife=10",)),
+    # No parameter cap: a dense grid up to the picture's own resolution memorises it.
+    "instant": Settings(epochs=40, size=0, nets=("2x64:relu:grid=8:adam:halflife=10",)),
 }
 
 

@@ -34,6 +34,11 @@ class NetSpec:
     lr_scale: str | None = None  # sgd only; None: the run's --lr-scale
     batch: int | None = None  # None: 1 for sgd, else the optimizer's default
     omega: float = 30.0  # sine: SIREN's w0
+    halflife: float = 0.0  # epochs over which the learning rate halves; 0: it stays put
+
+    def rate(self, lr: float, epochs: float) -> float:
+        """The learning rate after `epochs` of training, from the starting `lr`."""
+        return lr * 0.5 ** (epochs / self.halflife) if self.halflife else lr
 
     def batch_size(self, pixels: int) -> int:
         """Samples per update; by default at least 8 updates per epoch of `pixels`."""
@@ -73,12 +78,12 @@ class NetSpec:
         return ":".join(parts)
 
     def label(self) -> str:
-        """A panel title: '4 × 300', '3 × 256 relu · fourier 256 σ10 · adam'."""
+        """A panel title: '4 × 300', '3 × 256 relu · fourier 256 sigma 10 · adam'."""
         depth, width = len(self.hidden), self.hidden[0]
         layers = f"{depth} × {width}" if set(self.hidden) == {width} else "-".join(map(str, self.hidden))
         words = [layers + ("" if self.act == "leaky" else f" {self.act}")]
         if self.encoding == "fourier":
-            words.append(f"fourier {self.fourier} σ{self.sigma:g}")
+            words.append(f"fourier {self.fourier} sigma {self.sigma:g}")
         elif self.encoding == "posenc":
             words.append(f"posenc {self.posenc}")
         elif self.encoding == "grid":
@@ -87,6 +92,8 @@ class NetSpec:
             words.append(self.optimizer)
         if self.lr is not None:
             words.append(f"lr {self.lr:g}")
+        if self.halflife:
+            words.append(f"half-life {self.halflife:g}")
         return " · ".join(words)
 
 
@@ -120,7 +127,7 @@ def _number(text: str, key: str, value: str, integer: bool) -> float | int:
 
 
 INTEGERS = ("fourier", "posenc", "grid", "cap", "features", "batch")
-FLOATS = ("sigma", "lr", "omega")
+FLOATS = ("sigma", "lr", "omega", "halflife")
 
 
 def parse(text: str) -> NetSpec:

@@ -66,7 +66,8 @@ class Trainer:
         bounds = np.linspace(0, n, parts + 1).round().astype(np.int64)
         for start, stop in zip(bounds[:-1], bounds[1:]):
             piece = order[start:stop]
-            jobs = [self._pool.submit(self._run, k, piece) for k in range(len(self.models))]
+            at = self.epochs_done + start / n  # epochs trained before this slice
+            jobs = [self._pool.submit(self._run, k, piece, at) for k in range(len(self.models))]
             try:
                 errors = [job.result() for job in jobs]
             except BaseException:
@@ -80,12 +81,12 @@ class Trainer:
                 self.epochs_done += 1
             yield [e / (max(1, len(piece)) * self.colours.shape[1]) for e in errors]
 
-    def _run(self, k: int, order: np.ndarray) -> float:
+    def _run(self, k: int, order: np.ndarray, at: float) -> float:
         model = self.models[k]
         if self.steppers[k] is not None:
-            total = self.steppers[k].steps(order, self.stop)
+            total = self.steppers[k].steps(order, self.stop, at)
         else:
-            total = self._per_sample(model, self.feats[k], order)
+            total = self._per_sample(model, self.feats[k], order, at)
         if not np.isfinite(total):
             self.stop.set()
             raise Diverged(
@@ -94,7 +95,7 @@ class Trainer:
             )
         return total
 
-    def _per_sample(self, model: Model, feats: np.ndarray, order: np.ndarray) -> float:
+    def _per_sample(self, model: Model, feats: np.ndarray, order: np.ndarray, at: float) -> float:
         net = model.net
         sizes = net.sizes
         acts = np.zeros(int(sizes.sum()), np.float32)
@@ -105,10 +106,11 @@ class Trainer:
         for start in range(0, len(order), CHUNK):
             if self.stop.is_set():
                 break
+            lrs = net.lrs * np.float32(model.spec.rate(1.0, at + start / len(self.coords)))
             total += kernels.sgd_steps(
                 net.params,
                 sizes,
-                net.lrs,
+                lrs,
                 feats,
                 self.colours,
                 order[start : start + CHUNK],

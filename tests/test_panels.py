@@ -93,3 +93,19 @@ def test_holdout_out_of_range(picture, tmp_path, value):
 def test_log_must_be_csv(picture, tmp_path):
     result = cli("render", picture, "-o", tmp_path / "o.gif", "--log", tmp_path / "run.txt")
     assert result.exit_code == 2 and "give a .csv file name" in result.output
+
+
+def test_plot_adds_a_psnr_chart_under_the_panels(picture, tmp_path):
+    plain, plotted = tmp_path / "a", tmp_path / "b"
+    for folder, extra in [(plain, []), (plotted, ["--plot"])]:
+        result = cli(
+            "render", picture, "-o", tmp_path / "o.gif", "--size", "24", "--epochs", "3",
+            "--net", "2x16", "--net", "2x16:relu:adam:batch=32", "--frames", folder, *extra,
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    a = np.asarray(Image.open(sorted(plain.iterdir())[-1]).convert("RGB"))
+    b = np.asarray(Image.open(sorted(plotted.iterdir())[-1]).convert("RGB"))
+    assert b.shape[0] > a.shape[0] and b.shape[1] == a.shape[1]
+    extra = b[a.shape[0] - 25 : b.shape[0] - 25].reshape(-1, 3).astype(int)  # the strip, caption aside
+    coloured = extra[(extra.max(axis=1) - extra.min(axis=1)) > 80]
+    assert len({tuple(c) for c in coloured}) >= 2, "one coloured line per network"
