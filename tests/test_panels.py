@@ -66,7 +66,8 @@ def test_holdout_hides_patches_outlines_them_and_scores_them_apart(picture, tmp_
     frames, log = tmp_path / "f", tmp_path / "run.csv"
     result = cli(
         "render", picture, "-o", tmp_path / "o.gif", "--size", "40", "--epochs", "3",
-        "--net", "2x32:relu:adam:batch=64", "--holdout", "0.2", "--frames", frames, "--log", log, "--no-caption",
+        "--net", "2x32:relu:adam:batch=64", "--holdout", "0.2",
+        "--frames", frames, "--log", log, "--no-caption",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "trained/hidden" in result.stdout
