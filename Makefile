@@ -23,6 +23,12 @@ lint: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/animlearn render samples/chelsea.jpg -o samples/chelsea.gif --epochs 120
 	$(BIN)/animlearn render samples/chelsea.jpg -o samples/chelsea-side-by-side.mp4 -o samples/chelsea-side-by-side.gif --epochs 120 --shallow --target
+	$(BIN)/animlearn render samples/chelsea.jpg -o samples/chelsea-lab.gif -o samples/chelsea-lab.mp4 $(LAB)
+
+# The lab's gallery: the seed's network, Fourier features, SIREN and the sharp preset's grid.
+LAB := --size 150 --epochs 40 --target --plot \
+	--net 4x300 --net 3x256:relu:fourier=256:sigma=10:adam:halflife=10 \
+	--net 4x256:sine:adam:halflife=10 --net 2x64:relu:grid=8:cap=2^14:features=4:adam:halflife=10
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -39,14 +39,6 @@ class Network:
     def sizes(self) -> np.ndarray:
         return np.array((self.n_in, *self.hidden, OUT), dtype=np.int64)
 
-    @property
-    def name(self) -> str:
-        """Panel title, e.g. '4 × 300' or '1 × 45450'."""
-        widths = set(self.hidden)
-        if len(widths) == 1:
-            return f"{len(self.hidden)} × {self.hidden[0]}"
-        return "-".join(str(w) for w in self.hidden)
-
     def layers(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(W, b) views into `params`; W is (fan_out, fan_in)."""
         out, at = [], 0

@@ -54,10 +54,13 @@ class NetSpec:
             return run_lr
         return {"momentum": 0.05, "adam": 1e-2 if self.encoding == "grid" else 1e-3}[self.optimizer]
 
+    def _layers(self, times: str, sep: str) -> str:
+        depth, width = len(self.hidden), self.hidden[0]
+        return f"{depth}{times}{width}" if set(self.hidden) == {width} else sep.join(map(str, self.hidden))
+
     def text(self) -> str:
         """The shortest spec that parses back to this one."""
-        depth, width = len(self.hidden), self.hidden[0]
-        parts = [f"{depth}x{width}" if set(self.hidden) == {width} else ",".join(map(str, self.hidden))]
+        parts = [self._layers("x", ",")]
         default = NetSpec()
         for f in fields(self):
             value = getattr(self, f.name)
@@ -79,9 +82,7 @@ class NetSpec:
 
     def label(self) -> str:
         """A panel title: '4 × 300', '3 × 256 relu · fourier 256 sigma 10 · adam'."""
-        depth, width = len(self.hidden), self.hidden[0]
-        layers = f"{depth} × {width}" if set(self.hidden) == {width} else "-".join(map(str, self.hidden))
-        words = [layers + ("" if self.act == "leaky" else f" {self.act}")]
+        words = [self._layers(" × ", "-") + ("" if self.act == "leaky" else f" {self.act}")]
         if self.encoding == "fourier":
             words.append(f"fourier {self.fourier} sigma {self.sigma:g}")
         elif self.encoding == "posenc":
