@@ -8,6 +8,8 @@ import numpy as np
 
 from . import encoding, network
 from .encoding import Encoding
+from .errors import AnimlearnError
+from .errors import AnimlearnError
 from .network import Network
 from .spec import NetSpec
 
@@ -49,11 +51,37 @@ class Model:
         )
 
 
+MAX_PARAMS = 50_000_000  # 200 MB of float32, three times that with Adam's moments
+MAX_FEATURE_BYTES = 1 << 30  # a fixed encoding is computed once for every pixel
+
+
+def check_size(spec: NetSpec, width: int, height: int) -> None:
+    """Refuse, before allocating anything, a network too big for a laptop."""
+    sizes = (encoding.dim(spec), *spec.hidden, network.OUT)
+    count = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    if spec.encoding == "grid":
+        from . import grid
+
+        count += grid.plan(width, height, spec.grid, spec.features, spec.cap).size
+    if count > MAX_PARAMS:
+        raise AnimlearnError(
+            f"the {spec.text()} network has {count:,} parameters, more than {MAX_PARAMS:,}; use smaller layers"
+            + (" or a cap" if spec.encoding == "grid" else "")
+        )
+    feature_bytes = 4 * width * height * sizes[0]
+    if spec.encoding != "grid" and feature_bytes > MAX_FEATURE_BYTES:
+        raise AnimlearnError(
+            f"the {spec.text()} network's {sizes[0]:,} input features for {width * height:,} pixels need "
+            f"{feature_bytes / 2**30:.1f} GB; use fewer features or a smaller --size"
+        )
+
+
 def build(
     spec: NetSpec, lr: float, lr_scale: str, width: int, height: int, rng: np.random.Generator
 ) -> Model:
     """A new model for a width x height picture; `lr` and `lr_scale` are the run's,
     used where the spec does not set its own."""
+    check_size(spec, width, height)
     rate = spec.learning_rate(lr)
     scale = (spec.lr_scale or lr_scale) if spec.optimizer == "sgd" else "none"
     net = network.create(

@@ -21,8 +21,9 @@ def picture(tmp_path):
     return path
 
 
-def start_render(picture, output, *extra):
+def start_render(picture, output, *extra, net="64,64"):
     """A real `animlearn render` process on a run long enough to interrupt."""
     args = [sys.executable, "-m", "animlearn", "render", picture, "-o", output]
-    args += ["--size", "64", "--hidden", "64,64", "--epochs", "100000", *extra]
+    layers = ["--hidden", net] if net[0].isdigit() and ":" not in net else ["--net", net]
+    args += ["--size", "64", *layers, "--epochs", "100000", *extra]
     return subprocess.Popen([str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -110,3 +110,17 @@ def test_plot_adds_a_psnr_chart_under_the_panels(picture, tmp_path):
     extra = b[a.shape[0] - 25 : b.shape[0] - 25].reshape(-1, 3).astype(int)  # the strip, caption aside
     coloured = extra[(extra.max(axis=1) - extra.min(axis=1)) > 80]
     assert len({tuple(c) for c in coloured}) >= 2, "one coloured line per network"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--net", "100000,100000"], "the 2x100000 network has 10,000,700,003 parameters, more than 50,000,000"),
+        (["--net", "2x8:fourier=200000"], "400,000 input features for 1,200 pixels need 1.8 GB"),
+        (["--shallow", "--shallow-width", "100000000"], "the 1x100000000 network has 600,000,003 parameters"),
+    ],
+)
+def test_networks_too_big_for_memory_are_refused_before_training(picture, tmp_path, args, message):
+    result = cli("render", picture, "-o", tmp_path / "o.gif", "--size", "40", *args)
+    assert result.exit_code == 2 and message in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "o.gif").exists()

@@ -8,10 +8,10 @@ from conftest import smooth_picture, start_render
 from PIL import Image
 
 
-def start(tmp_path):
+def start(tmp_path, net="64,64"):
     picture = tmp_path / "picture.png"
     Image.fromarray(smooth_picture(64, 48)).save(picture)
-    return start_render(picture, tmp_path / "out.gif")
+    return start_render(picture, tmp_path / "out.gif", net=net)
 
 
 def wait_for_training(proc, seconds=4.0):
@@ -19,9 +19,12 @@ def wait_for_training(proc, seconds=4.0):
     assert proc.poll() is None, proc.communicate()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_stops_training_and_writes_the_frames_so_far(tmp_path, sig):
-    proc = start(tmp_path)
+@pytest.mark.parametrize(
+    "sig, net",
+    [(signal.SIGINT, "64,64"), (signal.SIGTERM, "64,64"), (signal.SIGINT, "2x32:relu:grid=4:adam:batch=64")],
+)
+def test_a_signal_stops_training_and_writes_the_frames_so_far(tmp_path, sig, net):
+    proc = start(tmp_path, net)
     wait_for_training(proc)
     sent = time.monotonic()
     proc.send_signal(sig)
