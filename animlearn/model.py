@@ -9,7 +9,6 @@ import numpy as np
 from . import encoding, network
 from .encoding import Encoding
 from .errors import AnimlearnError
-from .errors import AnimlearnError
 from .network import Network
 from .spec import NetSpec
 
@@ -65,8 +64,8 @@ def check_size(spec: NetSpec, width: int, height: int) -> None:
         count += grid.plan(width, height, spec.grid, spec.features, spec.cap).size
     if count > MAX_PARAMS:
         raise AnimlearnError(
-            f"the {spec.text()} network has {count:,} parameters, more than {MAX_PARAMS:,}; use smaller layers"
-            + (" or a cap" if spec.encoding == "grid" else "")
+            f"the {spec.text()} network has {count:,} parameters, more than {MAX_PARAMS:,}; "
+            "use smaller layers" + (" or a cap" if spec.encoding == "grid" else "")
         )
     feature_bytes = 4 * width * height * sizes[0]
     if spec.encoding != "grid" and feature_bytes > MAX_FEATURE_BYTES:

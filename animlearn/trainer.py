@@ -91,8 +91,8 @@ class Trainer:
             self.stop.set()
             raise Diverged(
                 f"the {model.name} network diverged (NaN or infinite loss) in epoch "
-                f"{self.epochs_done + 1}; "
-                + ("try a lower --lr or --lr-scale fan-in" if model.per_sample else "try a lower lr= in its --net")
+                f"{self.epochs_done + 1}; try a lower "
+                + ("--lr or --lr-scale fan-in" if model.per_sample else "lr= in its --net")
             )
         return total
 

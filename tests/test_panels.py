@@ -115,7 +115,7 @@ def test_plot_adds_a_psnr_chart_under_the_panels(picture, tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--net", "100000,100000"], "the 2x100000 network has 10,000,700,003 parameters, more than 50,000,000"),
+        (["--net", "100000,100000"], "the 2x100000 network has 10,000,700,003 parameters, more than 50,000"),
         (["--net", "2x8:fourier=200000"], "400,000 input features for 1,200 pixels need 1.8 GB"),
         (["--shallow", "--shallow-width", "100000000"], "the 1x100000000 network has 600,000,003 parameters"),
     ],
