@@ -60,6 +60,14 @@ def test_resume_continues_the_lab_networks_exactly(picture, tmp_path):
 
     assert rows("whole.csv") == rows("resumed.csv") and len(rows("whole.csv")) == 1 + 4 * 3
 
+    # Any panel paints at any size; the grid one between its vertices too.
+    for k in (1, 2, 3):
+        animlearn.paint(cp, tmp_path / f"p{k}.png", size=80, net=str(k))
+        with Image.open(tmp_path / f"p{k}.png") as im:
+            assert im.size == (80, 60) and len(np.unique(np.asarray(im).reshape(-1, 3), axis=0)) > 20
+    with pytest.raises(AnimlearnError, match=r"--net '4'.*1 \(2 × 16 relu · grid 3"):
+        animlearn.paint(cp, tmp_path / "p.png", net="4")
+
 
 def test_resume_refuses_other_training_options_and_fewer_epochs(picture, tmp_path):
     cp = tmp_path / "run.ckpt"
