@@ -44,7 +44,7 @@ class NetSpec:
         """Samples per update; by default at least 8 updates per epoch of `pixels`."""
         if self.batch is not None or self.optimizer == "sgd":
             return self.batch or 1
-        most = 16384 if self.encoding == "grid" else 4096
+        most = 128 if self.optimizer == "momentum" else 16384 if self.encoding == "grid" else 4096
         return min(most, 1 << max(4, (pixels // 8).bit_length() - 1))
 
     def learning_rate(self, run_lr: float) -> float:
@@ -52,7 +52,7 @@ class NetSpec:
             return self.lr
         if self.optimizer == "sgd":
             return run_lr
-        return {"momentum": 0.05, "adam": 1e-2 if self.encoding == "grid" else 1e-3}[self.optimizer]
+        return {"momentum": 0.2, "adam": 1e-2 if self.encoding == "grid" else 1e-3}[self.optimizer]
 
     def _layers(self, times: str, sep: str) -> str:
         depth, width = len(self.hidden), self.hidden[0]
