@@ -107,7 +107,7 @@ def render(
             help="A network to train, one panel each; repeat for several. SPEC is LAYERS[:OPTION...]: "
             "layers as 4x300 or 256,128; options leaky|relu|tanh|sine, sgd|momentum|adam, "
             "fourier[=N], sigma=S, posenc[=OCTAVES], grid[=LEVELS], cap=N, features=N, "
-            "lr=F, batch=N, omega=F, lr-scale=fan-in|none. "
+            "lr=F, batch=N, halflife=EPOCHS, omega=F, lr-scale=fan-in|none. "
             "E.g. --net 4x300 --net 3x256:relu:fourier=256:sigma=10:adam.",
             show_default="4x300",
         ),
