@@ -124,3 +124,11 @@ def test_networks_too_big_for_memory_are_refused_before_training(picture, tmp_pa
     result = cli("render", picture, "-o", tmp_path / "o.gif", "--size", "40", *args)
     assert result.exit_code == 2 and message in result.output
     assert len(result.output.strip().splitlines()) == 1 and not (tmp_path / "o.gif").exists()
+
+
+def test_one_net_spec_is_the_default_run_and_panels_do_not_disturb_each_other(picture, tmp_path):
+    a = animlearn.render(picture, tmp_path / "a.gif", size=24, epochs=2, hidden=(16, 16))
+    b = animlearn.render(picture, tmp_path / "b.gif", size=24, epochs=2, nets=["2x16"])
+    c = animlearn.render(picture, tmp_path / "c.gif", size=24, epochs=2, nets=["2x16", "2x8:relu:adam"])
+    assert (tmp_path / "a.gif").read_bytes() == (tmp_path / "b.gif").read_bytes()
+    assert a.psnrs == b.psnrs == c.psnrs[:1], "a panel is the same whatever trains beside it"
