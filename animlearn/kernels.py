@@ -15,7 +15,8 @@ avoids a third one:
   read-only product with W_stored plus a small correction, and the deferred
   updates are applied in one pass, in cache, every LAZY samples.
 - A leaky ReLU net with one hidden layer and two inputs does sample k's backward
-  pass and sample k+1's forward pass in a single sweep over its hidden units.
+  pass and sample k+1's forward pass in a single sweep over its hidden units
+  (shallow.py).
 Both are the same per-sample SGD, one update per sample in order; only the
 float32 summation order differs.
 """
@@ -26,12 +27,12 @@ import numpy as np
 from numba import njit
 
 from .matvec import OPTS, _apply_deferred, _correct, _matvec, _matvec_t
+from .network import ACTS, SLOPE
+from .shallow import sgd_shallow
 
-# Hidden-layer activations; an activation's code is its index here.
-# leaky: z if z >= 0 else SLOPE z; relu: max(z, 0); tanh; sine (SIREN): sin(omega z).
-ACTS = ("leaky", "relu", "tanh", "sine")
+# An activation's code is its index in ACTS: leaky (z if z >= 0 else SLOPE z),
+# relu (max(z, 0)), tanh, sine (SIREN: sin(omega z)).
 LEAKY, RELU, TANH, SINE = range(len(ACTS))
-SLOPE = np.float32(0.01)
 LAZY = 16  # samples a wide layer's updates are deferred for
 WIDE = 16  # layers at least this wide on both sides defer their updates
 
@@ -135,77 +136,6 @@ def _update2(w, b, a, delta, n_out, lr):
 
 
 @njit(**OPTS)
-def _shallow_sweep(w1, b1, w2, h, old, new, delta, out, tmp, lr1, lr2, backward, forward):
-    """One hidden layer (2 -> n -> 3): sample k's backward pass (its error `delta`,
-    its input `old`, its hidden outputs `h`) and sample k+1's forward pass (input
-    `new`) in one sweep over the hidden units, a block of len(tmp) units at a time
-    (simple loops that vectorise, on data still in L1). Unit j's weights get k's
-    update before k+1 reads them, as in sequential SGD. Leaves k+1's hidden
-    outputs in `h` and its output-layer sums (without bias) in `out`."""
-    n = len(h)
-    r0, r1, r2 = w2[:n], w2[n : 2 * n], w2[2 * n : 3 * n]
-    d0, d1, d2 = delta[0], delta[1], delta[2]
-    e0, e1, e2 = lr2 * d0, lr2 * d1, lr2 * d2
-    p0, p1, q0, q1 = old[0], old[1], new[0], new[1]
-    s0 = s1 = s2 = np.float32(0.0)
-    for j0 in range(0, n, len(tmp)):
-        # Slices per block, indexed from range(): indices LLVM knows are >= 0.
-        j1 = min(n, j0 + len(tmp))
-        c0, c1, c2, hb = r0[j0:j1], r1[j0:j1], r2[j0:j1], h[j0:j1]
-        wb, bb = w1[2 * j0 : 2 * j1], b1[j0:j1]
-        if backward:
-            for j in range(j1 - j0):
-                a = hb[j]
-                g = c0[j] * d0 + c1[j] * d1 + c2[j] * d2
-                c0[j] -= e0 * a
-                c1[j] -= e1 * a
-                c2[j] -= e2 * a
-                tmp[j] = lr1 * (g if a >= 0 else g * SLOPE)
-            for j in range(j1 - j0):
-                e = tmp[j]
-                wb[2 * j] -= e * p0
-                wb[2 * j + 1] -= e * p1
-                bb[j] -= e
-        if forward:
-            for j in range(j1 - j0):
-                z = wb[2 * j] * q0 + wb[2 * j + 1] * q1 + bb[j]
-                a = z if z >= 0 else z * SLOPE
-                hb[j] = a
-                s0 += c0[j] * a
-                s1 += c1[j] * a
-                s2 += c2[j] * a
-    out[0] = s0
-    out[1] = s1
-    out[2] = s2
-
-
-@njit(**OPTS)
-def _sgd_shallow(params, sizes, lrs, X, Y, order, acts, delta):
-    """sgd_steps for 2 -> n -> 3: one sweep of the weights per sample."""
-    n = sizes[1]
-    w1, b1 = params[: 2 * n], params[2 * n : 3 * n]
-    w2, b2 = params[3 * n : 6 * n], params[6 * n : 6 * n + 3]
-    h, out = acts[2 : 2 + n], acts[2 + n : 5 + n]
-    tmp = np.empty(512, dtype=np.float32)
-    total = 0.0
-    for k in range(len(order) + 1):
-        first, last = k == 0, k == len(order)
-        new = X[order[k]] if not last else X[order[k - 1]]
-        old = X[order[k - 1]] if not first else new
-        _shallow_sweep(w1, b1, w2, h, old, new, delta, out, tmp, lrs[0], lrs[1], not first, not last)
-        if not first:
-            for c in range(3):
-                b2[c] -= lrs[1] * delta[c]
-        if not last:
-            p = order[k]
-            for c in range(3):
-                d = out[c] + b2[c] - Y[p, c]
-                delta[c] = d
-                total += d * d
-    return total
-
-
-@njit(**OPTS)
 def sgd_steps(params, sizes, lrs, X, Y, order, acts, delta, grad, act, omega):
     """One SGD update per sample in `order`, in that order; returns the summed
     squared error (each sample's, before its update).
@@ -225,7 +155,7 @@ def sgd_steps(params, sizes, lrs, X, Y, order, acts, delta, grad, act, omega):
     # The fused sweep reads leaky ReLU's derivative off its output: keeping
     # derivatives in an array, as below, measured 10 to 25% slower at 1 x 45450.
     if n_layers == 2 and sizes[0] == 2 and sizes[2] == 3 and act == LEAKY:
-        return _sgd_shallow(params, sizes, lrs, X, Y, order, acts, delta)
+        return sgd_shallow(params, sizes, lrs, X, Y, order, acts, delta)
     freq = np.float32(omega)
     # Each hidden unit's activation derivative, from its forward pass to its backward one
     # (sine's cannot be recovered from its output).

@@ -10,7 +10,8 @@ from . import encoding, network
 from .encoding import Encoding
 from .errors import AnimlearnError
 from .network import Network
-from .spec import NetSpec
+from .settings import Settings
+from .spec import NetSpec, parse
 
 PREDICT_FLOATS = 1 << 22  # activations per painting batch: bounds memory for wide layers
 
@@ -89,6 +90,26 @@ def build(
     enc = encoding.make(spec, width, height, rng)
     size = {"sgd": 0, "momentum": 1, "adam": 2}[spec.optimizer] * (enc.learnable + len(net.params))
     return Model(spec, net, enc, rate, np.zeros(size, np.float32))
+
+
+def lineup(s: Settings, width: int, height: int) -> tuple[list[Model], int]:
+    """The run's models (the --shallow one first, if any) and the seed of its pixel order.
+
+    Each draws from its own seed stream, so a network and the order are the same
+    whether or not others train beside it.
+    """
+    specs = [parse(text) for text in s.nets] or [NetSpec(hidden=s.hidden)]
+    streams = np.random.SeedSequence(s.seed).spawn(2 + len(specs))
+    own = [streams[1], *streams[3:]]  # stream 2 is the shallow net's
+
+    def make(spec: NetSpec, stream: np.random.SeedSequence) -> Model:
+        return build(spec, s.lr, s.lr_scale, width, height, np.random.default_rng(stream))
+
+    models = [make(spec, stream) for spec, stream in zip(specs, own)]
+    if s.shallow:
+        wide = s.shallow_width or network.equal_params_width(models[0].learnable)
+        models.insert(0, make(NetSpec(hidden=(wide,)), streams[2]))
+    return models, int(streams[0].generate_state(1)[0])
 
 
 def predict(model: Model, coords: np.ndarray) -> np.ndarray:

@@ -9,8 +9,7 @@ import numpy as np
 
 IN, OUT = 2, 3  # (x, y) -> (r, g, b)
 SLOPE = np.float32(0.01)  # leaky ReLU slope below zero
-# Hidden-layer activations, as kernels.ACTS (not imported: painting needs no Numba).
-ACTS = ("leaky", "relu", "tanh", "sine")
+ACTS = ("leaky", "relu", "tanh", "sine")  # hidden-layer activations
 
 
 def param_count(hidden: tuple[int, ...]) -> int:

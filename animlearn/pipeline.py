@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from . import checkpoint as checkpoints
-from . import encoders, network, notebook
+from . import encoders, notebook
 from . import model as model_mod
 from . import settings as settings_mod
-from . import spec as spec_mod
 from . import target as target_mod
 from .buffer import FrameBuffer
 from .encoders import pngs, table
@@ -26,7 +25,6 @@ from .model import Model
 from .plot import strip as chart
 from .schedule import epoch_label, frame_steps
 from .settings import Settings
-from .spec import NetSpec
 from .trainer import Stopped, Trainer
 
 CHECKPOINT_SECONDS = 30.0  # between checkpoint saves; one is also saved on exit
@@ -71,26 +69,6 @@ class Interrupted(Exception):
     def __init__(self, result: RenderResult):
         super().__init__("interrupted")
         self.result = result
-
-
-def lineup(s: Settings, width: int, height: int) -> tuple[list[Model], int]:
-    """The run's models (the --shallow one first, if any) and the seed of its pixel order.
-
-    Each draws from its own seed stream, so a network and the order are the same
-    whether or not others train beside it.
-    """
-    specs = [spec_mod.parse(text) for text in s.nets] or [NetSpec(hidden=s.hidden)]
-    streams = np.random.SeedSequence(s.seed).spawn(2 + len(specs))
-    own = [streams[1], *streams[3:]]  # stream 2 is the shallow net's
-
-    def build(spec: NetSpec, stream: np.random.SeedSequence) -> Model:
-        return model_mod.build(spec, s.lr, s.lr_scale, width, height, np.random.default_rng(stream))
-
-    models = [build(spec, stream) for spec, stream in zip(specs, own)]
-    if s.shallow:
-        wide = s.shallow_width or network.equal_params_width(models[0].learnable)
-        models.insert(0, build(NetSpec(hidden=(wide,)), streams[2]))
-    return models, int(streams[0].generate_state(1)[0])
 
 
 def render(
@@ -174,7 +152,7 @@ def render(
     if saved and digest != saved.target_digest:
         raise AnimlearnError(f"{image}: a different picture from the one the checkpoint trained on")
 
-    models, order_seed = lineup(s, tgt.width, tgt.height)
+    models, order_seed = model_mod.lineup(s, tgt.width, tgt.height)
     if saved:
         models = saved.models
     hide_rng = np.random.default_rng(np.random.SeedSequence(s.seed, spawn_key=(HOLDOUT_STREAM,)))

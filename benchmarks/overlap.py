@@ -23,7 +23,7 @@ from pathlib import Path
 
 import animlearn
 from animlearn import settings, target
-from animlearn.pipeline import lineup
+from animlearn.model import lineup
 from animlearn.trainer import Trainer
 
 
