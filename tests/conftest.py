@@ -1,3 +1,4 @@
+import signal
 import subprocess
 import sys
 
@@ -21,9 +22,33 @@ def picture(tmp_path):
     return path
 
 
+STARTED: list[subprocess.Popen] = []
+
+
 def start_render(picture, output, *extra, net="64,64"):
     """A real `animlearn render` process on a run long enough to interrupt."""
     args = [sys.executable, "-m", "animlearn", "render", picture, "-o", output]
     layers = ["--hidden", net] if net[0].isdigit() and ":" not in net else ["--net", net]
     args += ["--size", "64", *layers, "--epochs", "100000", *extra]
-    return subprocess.Popen([str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [str(a) for a in args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A shell that runs the tests in the background ignores SIGINT, and a child
+        # inherits that; Ctrl-C is what these tests are about, so give it back.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    STARTED.append(proc)
+    return proc
+
+
+@pytest.fixture(autouse=True)
+def no_stray_renders():
+    """Kill any render a failed test left running (they train for 100,000 epochs)."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
