@@ -260,15 +260,13 @@ def render(
     _wrote(result.outputs, result.frames)
     if result.log is not None:
         typer.echo(f"wrote {result.log}")
-    if result.holdout_psnrs:
-        pairs = zip(result.names, result.psnrs, result.holdout_psnrs)
-        scores = ", ".join(f"{n} {p:.1f}/{h:.1f} dB" for n, p, h in pairs)
-        typer.echo(
-            f"{result.epochs} epochs in {result.seconds:.0f} s; PSNR on trained/hidden pixels {scores}"
-        )
-    else:
-        scores = ", ".join(f"{n} {p:.1f} dB" for n, p in zip(result.names, result.psnrs))
-        typer.echo(f"{result.epochs} epochs in {result.seconds:.0f} s; PSNR {scores}")
+    held = result.holdout_psnrs or [None] * len(result.psnrs)
+    scores = ", ".join(
+        f"{n} {p:.1f}" + ("" if h is None else f"/{h:.1f}") + " dB"
+        for n, p, h in zip(result.names, result.psnrs, held)
+    )
+    what = "PSNR on trained/hidden pixels" if result.holdout_psnrs else "PSNR"
+    typer.echo(f"{result.epochs} epochs in {result.seconds:.0f} s; {what} {scores}")
 
 
 @app.command()

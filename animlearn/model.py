@@ -43,12 +43,12 @@ class Model:
         n = self.enc.learnable
         return [(self.enc.table, flat[:n]), (self.net.params, flat[n:])]
 
-    def copy(self) -> Model:
-        """The model as it is now, safe from the training threads."""
+    def copy(self, state: bool = True) -> Model:
+        """The model as it is now, safe from the training threads; without
+        `state`, the optimizer's state is shared, not copied (painting needs none)."""
         net = replace(self.net, params=self.net.params.copy())
-        return replace(
-            self, net=net, enc=replace(self.enc, table=self.enc.table.copy()), state=self.state.copy()
-        )
+        enc = replace(self.enc, table=self.enc.table.copy())
+        return replace(self, net=net, enc=enc, state=self.state.copy() if state else self.state)
 
 
 MAX_PARAMS = 50_000_000  # 200 MB of float32, three times that with Adam's moments
@@ -57,8 +57,8 @@ MAX_FEATURE_BYTES = 1 << 30  # a fixed encoding is computed once for every pixel
 
 def check_size(spec: NetSpec, width: int, height: int) -> None:
     """Refuse, before allocating anything, a network too big for a laptop."""
-    sizes = (encoding.dim(spec), *spec.hidden, network.OUT)
-    count = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    n_in = encoding.dim(spec)
+    count = network.param_count(spec.hidden, n_in)
     if spec.encoding == "grid":
         from . import grid
 
@@ -68,10 +68,10 @@ def check_size(spec: NetSpec, width: int, height: int) -> None:
             f"the {spec.text()} network has {count:,} parameters, more than {MAX_PARAMS:,}; "
             "use smaller layers" + (" or a cap" if spec.encoding == "grid" else "")
         )
-    feature_bytes = 4 * width * height * sizes[0]
+    feature_bytes = 4 * width * height * n_in
     if spec.encoding != "grid" and feature_bytes > MAX_FEATURE_BYTES:
         raise AnimlearnError(
-            f"the {spec.text()} network's {sizes[0]:,} input features for {width * height:,} pixels need "
+            f"the {spec.text()} network's {n_in:,} input features for {width * height:,} pixels need "
             f"{feature_bytes / 2**30:.1f} GB; use fewer features or a smaller --size"
         )
 

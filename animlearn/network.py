@@ -12,8 +12,8 @@ SLOPE = np.float32(0.01)  # leaky ReLU slope below zero
 ACTS = ("leaky", "relu", "tanh", "sine")  # hidden-layer activations
 
 
-def param_count(hidden: tuple[int, ...]) -> int:
-    sizes = (IN, *hidden, OUT)
+def param_count(hidden: tuple[int, ...], n_in: int = IN) -> int:
+    sizes = (n_in, *hidden, OUT)
     return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
