@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -34,13 +35,12 @@ class Checkpoint:
     models: list[Model]
     rng_state: dict  # the trainer's numpy bit generator state at the end of `epochs_done`
     epochs_done: int
-    psnrs: list[float]
     target_digest: str  # of the training pixels, so a resume uses the same picture
     width: int  # of the training picture, so `paint` keeps its aspect
     height: int
-    frame_count: int = 0
+    frame_count: int = 0  # frames of the first `epochs_done` epochs
     seconds: float = 0.0  # of training so far, so a resumed log's clock goes on
-    scores: object = None  # a metrics.Scoreboard, or what its state() gave
+    scores: dict | None = None  # metrics.Scoreboard.state(): PSNR history and log rows
 
 
 def digest(pixels: np.ndarray) -> str:
@@ -48,7 +48,8 @@ def digest(pixels: np.ndarray) -> str:
 
 
 def save(path: Path, cp: Checkpoint, frames: Sequence[np.ndarray]) -> None:
-    """Write atomically: a checkpoint is either the old one or the new one, whole."""
+    """Write atomically: a checkpoint is either the old one or the new one, whole.
+    Of `frames`, the first cp.frame_count are kept."""
     meta = {
         "format": FORMAT,
         "settings": dataclasses.asdict(cp.settings),
@@ -57,14 +58,13 @@ def save(path: Path, cp: Checkpoint, frames: Sequence[np.ndarray]) -> None:
             for m in cp.models
         ],
         "seconds": cp.seconds,
-        "scores": cp.scores.state() if hasattr(cp.scores, "state") else cp.scores,
+        "scores": cp.scores,
         "rng_state": cp.rng_state,
         "epochs_done": cp.epochs_done,
-        "psnrs": cp.psnrs,
         "target_digest": cp.target_digest,
         "size": [cp.width, cp.height],
     }
-    shape = (len(frames), *(frames[0].shape if len(frames) else (0, 0, 3)))
+    shape = (cp.frame_count, *(frames[0].shape if cp.frame_count else (0, 0, 3)))
     with replacing(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
         z.writestr("meta.json", json.dumps(meta))
         for k, m in enumerate(cp.models):
@@ -74,7 +74,7 @@ def save(path: Path, cp: Checkpoint, frames: Sequence[np.ndarray]) -> None:
         with z.open("frames.npy", "w", force_zip64=True) as f:
             header = {"descr": "|u1", "fortran_order": False, "shape": shape}
             np.lib.format.write_array_header_2_0(f, header)
-            for frame in frames:
+            for frame in itertools.islice(frames, cp.frame_count):
                 f.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
 
 
@@ -127,7 +127,6 @@ def load(path: str | Path) -> Checkpoint:
             models,
             meta["rng_state"],
             meta["epochs_done"],
-            meta["psnrs"],
             meta["target_digest"],
             *meta["size"],
             frame_count=count,

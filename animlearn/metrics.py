@@ -19,19 +19,25 @@ class Scoreboard:
         self.target = target
         self.hidden = hidden  # (h, w) bool: pixels never trained on, or None
         self.trained = None if hidden is None else ~hidden
-        self.psnrs = [math.nan] * len(models)  # latest, on trained pixels
-        self.held = [math.nan] * len(models)  # latest, on hidden pixels
         self.history: list[list[tuple[float, float]]] = [[] for _ in models]
         self.held_history: list[list[tuple[float, float]]] = [[] for _ in models]
         self.rows: list[dict] = []
 
+    @property
+    def psnrs(self) -> list[float]:
+        """Each model's latest PSNR on trained pixels (NaN before its first frame)."""
+        return [h[-1][1] if h else math.nan for h in self.history]
+
+    @property
+    def held(self) -> list[float]:
+        """Each model's latest PSNR on hidden pixels (NaN without --holdout)."""
+        return [h[-1][1] if h else math.nan for h in self.held_history]
+
     def score(self, k: int, painted: np.ndarray, x: float) -> None:
         """Model k's painting of the training raster, at x epochs."""
-        self.psnrs[k] = psnr(painted, self.target, self.trained)
-        self.history[k].append((x, self.psnrs[k]))
+        self.history[k].append((x, psnr(painted, self.target, self.trained)))
         if self.hidden is not None:
-            self.held[k] = psnr(painted, self.target, self.hidden)
-            self.held_history[k].append((x, self.held[k]))
+            self.held_history[k].append((x, psnr(painted, self.target, self.hidden)))
 
     def titles(self) -> list[str]:
         """Panel titles: the network, then its parameter count and latest PSNR."""
@@ -42,6 +48,7 @@ class Scoreboard:
         return out
 
     def log(self, epoch: str, losses: list[float], seconds: float) -> None:
+        psnrs, held = self.psnrs, self.held
         for k, loss in enumerate(losses):
             self.rows.append(
                 {
@@ -49,21 +56,22 @@ class Scoreboard:
                     "network": self.specs[k],
                     "parameters": self.counts[k],
                     "loss": f"{loss:.6g}",
-                    "psnr": f"{self.psnrs[k]:.3f}",
-                    "holdout_psnr": "" if self.hidden is None else f"{self.held[k]:.3f}",
+                    "psnr": f"{psnrs[k]:.3f}",
+                    "holdout_psnr": "" if self.hidden is None else f"{held[k]:.3f}",
                     "seconds": f"{seconds:.3f}",
                 }
             )
 
-    def state(self) -> dict:
-        """What a checkpoint keeps, so a resumed run's strip and log go on."""
-        return {"history": self.history, "held_history": self.held_history, "rows": self.rows}
+    def state(self, frames: int) -> dict:
+        """What a checkpoint keeps of the first `frames` frames, so a resumed run's
+        strip and log go on."""
+        return {
+            "history": [h[:frames] for h in self.history],
+            "held_history": [h[:frames] for h in self.held_history],
+            "rows": self.rows[: frames * len(self.names)],
+        }
 
     def restore(self, state: dict) -> None:
         self.history = [[tuple(p) for p in h] for h in state["history"]]
         self.held_history = [[tuple(p) for p in h] for h in state["held_history"]]
         self.rows = list(state["rows"])
-        for k, h in enumerate(self.history):
-            self.psnrs[k] = h[-1][1] if h else math.nan
-        for k, h in enumerate(self.held_history):
-            self.held[k] = h[-1][1] if h else math.nan

@@ -206,10 +206,14 @@ def render(
     wanted = set(frame_steps(s.epochs, per_epoch, s.step_every, s.schedule))
     step = trainer.epochs_done * per_epoch
     state = saved  # what a checkpoint holds: the end of the last finished epoch
+    frames_made = len(buffer)  # painted or being painted
 
     def save_checkpoint() -> None:
         if checkpoint is not None and state is not None:
             painter.submit(lambda: None).result()  # every frame so far is in the buffer
+            # Frames and scores of the state's epochs only: an interrupted epoch may
+            # have painted one more, which the resumed run paints again.
+            state.scores = board.state(state.frame_count)
             checkpoints.save(checkpoint, state, buffer)
 
     last_save = time.monotonic()
@@ -221,12 +225,13 @@ def render(
                 step += 1
                 if step not in wanted:
                     continue
-                snapshot = [m.copy() for m in models]
+                snapshot = [m.copy(state=False) for m in models]
                 if pending is not None:
                     pending.result()  # at most one frame in flight keeps memory bounded
                 label = epoch_label(step, per_epoch)
                 seconds = time.perf_counter() - start
                 pending = painter.submit(paint_frame, label, step / per_epoch, snapshot, part, seconds)
+                frames_made += 1
             # slices differ by at most one sample, so their mean is the epoch's
             losses = np.mean(parts, axis=0).tolist()
             if checkpoint is not None:
@@ -235,12 +240,11 @@ def render(
                     [m.copy() for m in models],
                     trainer.rng.bit_generator.state,
                     epoch,
-                    board.psnrs,
                     digest,
                     tgt.width,
                     tgt.height,
+                    frame_count=frames_made,
                     seconds=time.perf_counter() - start,
-                    scores=board,
                 )
                 if time.monotonic() - last_save > CHECKPOINT_SECONDS:
                     save_checkpoint()

@@ -95,6 +95,19 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes(picture, tmp_path):
     assert result.frames == saved.epochs_done + 2
 
 
+def test_a_checkpoint_keeps_only_the_frames_of_its_finished_epochs(picture, tmp_path):
+    """Ctrl-C can land after a frame of an unfinished epoch was painted; that frame
+    is painted again on resume, so the checkpoint must not keep it."""
+    cp = tmp_path / "run.ckpt"
+    animlearn.render(picture, tmp_path / "first.gif", epochs=2, checkpoint=cp, **SMALL)
+    saved = checkpoint.load(cp)
+    frames = list(checkpoint.frames(cp))
+    again = tmp_path / "again.ckpt"
+    checkpoint.save(again, saved, frames + [np.zeros_like(frames[0])])
+    assert checkpoint.load(again).frame_count == saved.epochs_done == 2
+    assert all(np.array_equal(a, b) for a, b in zip(checkpoint.frames(again), frames))
+
+
 def test_paint_a_checkpoint_at_any_size(picture, tmp_path):
     cp = tmp_path / "run.ckpt"
     animlearn.render(picture, tmp_path / "first.gif", epochs=2, shallow=True, checkpoint=cp, **SMALL)
