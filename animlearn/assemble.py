@@ -11,9 +11,9 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from . import encoders
-from .buffer import FrameBuffer
+from .canvas.buffer import FrameBuffer
+from .config.settings import check_output
 from .errors import AnimlearnError
-from .settings import check_output
 
 FRAME_SUFFIXES = (".png", ".jpg", ".jpeg")
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import checkpoint
+from .canvas.compose import paint as paint_net
 from .encoders import still
-from .encoders.atomic import writable
 from .errors import AnimlearnError
-from .frames import paint as paint_net
-from .target import fitted
+from .io import checkpoint
+from .io.atomic import writable
+from .io.target import fitted
 
 
 def paint(saved: str | Path, output: str | Path, *, size: int = 1024, net: str = "deep") -> Path:

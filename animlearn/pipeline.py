@@ -10,22 +10,23 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checkpoint as checkpoints
 from . import encoders, notebook
-from . import model as model_mod
-from . import settings as settings_mod
-from . import target as target_mod
-from .buffer import FrameBuffer
-from .encoders import pngs, table
-from .encoders.atomic import writable
+from .canvas.buffer import FrameBuffer
+from .canvas.compose import Composer, enlarge, outline, paint, upscale_factor
+from .canvas.metrics import Scoreboard
+from .canvas.plot import strip as chart
+from .config import settings as settings_mod
+from .config.schedule import epoch_label, frame_steps
+from .config.settings import Settings
+from .encoders import pngs
 from .errors import AnimlearnError, Diverged
-from .frames import Composer, enlarge, outline, paint, upscale_factor
-from .metrics import Scoreboard
-from .model import Model
-from .plot import strip as chart
-from .schedule import epoch_label, frame_steps
-from .settings import Settings
-from .trainer import Stopped, Trainer
+from .io import checkpoint as checkpoints
+from .io import log as table
+from .io import target as target_mod
+from .io.atomic import writable
+from .nets import model as model_mod
+from .nets.model import Model
+from .train.trainer import Stopped, Trainer
 
 CHECKPOINT_SECONDS = 30.0  # between checkpoint saves; one is also saved on exit
 STRIP_HEIGHT = 120  # px of the --plot strip

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from animlearn import kernels, model, network
-from animlearn.spec import NetSpec
-from animlearn.trainer import CHUNK, Trainer
+from animlearn.config.spec import NetSpec
+from animlearn.nets import model, network
+from animlearn.train import kernels
+from animlearn.train.trainer import CHUNK, Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 MONA = ROOT.parent / "shared" / "data" / "mona_lisa.jpg"

@@ -23,8 +23,8 @@ from PIL import Image
 
 from animlearn import encoders
 from animlearn.assemble import frame_files
-from animlearn.buffer import FrameBuffer
-from animlearn.frames import psnr
+from animlearn.canvas.buffer import FrameBuffer
+from animlearn.canvas.compose import psnr
 
 
 def decoded(path: Path, count: int, fps: float) -> list[np.ndarray]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from animlearn import grid
+from animlearn.nets import grid
 
 
 def timed(kernel: Callable[..., None], args: tuple[Any, ...], repeats: int) -> str:

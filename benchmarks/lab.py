@@ -16,9 +16,14 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the CLI: two threads of
 
 import numpy as np  # noqa: E402
 
-from animlearn import model, settings, spec, target  # noqa: E402
-from animlearn.frames import paint, psnr  # noqa: E402
-from animlearn.trainer import Trainer  # noqa: E402
+from animlearn.canvas.compose import paint, psnr  # noqa: E402
+from animlearn.config import (
+    settings,  # noqa: E402
+    spec,  # noqa: E402
+)
+from animlearn.io import target  # noqa: E402
+from animlearn.nets import model  # noqa: E402
+from animlearn.train.trainer import Trainer  # noqa: E402
 
 MONA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mona_lisa.jpg"
 ROWS = [

@@ -22,9 +22,10 @@ import time
 from pathlib import Path
 
 import animlearn
-from animlearn import settings, target
-from animlearn.model import lineup
-from animlearn.trainer import Trainer
+from animlearn.config import settings
+from animlearn.io import target
+from animlearn.nets.model import lineup
+from animlearn.train.trainer import Trainer
 
 
 def train_only(image: Path, s: settings.Settings) -> float:

@@ -10,9 +10,9 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import animlearn
-from animlearn import checkpoint
 from animlearn.cli import app
 from animlearn.errors import AnimlearnError
+from animlearn.io import checkpoint
 
 SMALL = dict(size=24, hidden=(16, 16), seed=3)
 

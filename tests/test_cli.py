@@ -12,8 +12,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import animlearn
+from animlearn.canvas.compose import psnr
 from animlearn.cli import app
-from animlearn.frames import psnr
 
 runner = CliRunner()
 QUICK = ["--size", "24", "--epochs", "3", "--hidden", "16,16"]

@@ -10,10 +10,10 @@ from conftest import smooth_picture
 from PIL import Image
 
 from animlearn import encoders
-from animlearn.buffer import FrameBuffer
+from animlearn.canvas.buffer import FrameBuffer
+from animlearn.canvas.compose import psnr
 from animlearn.encoders import gif, mp4, pngs
 from animlearn.errors import AnimlearnError
-from animlearn.frames import psnr
 
 
 def moving_frames(n=12, w=41, h=31):

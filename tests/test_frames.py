@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from animlearn import model, network
-from animlearn.buffer import FrameBuffer
-from animlearn.frames import GAP, Composer, enlarge, outline, paint, psnr, upscale_factor
-from animlearn.spec import NetSpec
+from animlearn.canvas.buffer import FrameBuffer
+from animlearn.canvas.compose import GAP, Composer, enlarge, outline, paint, psnr, upscale_factor
+from animlearn.config.spec import NetSpec
+from animlearn.nets import model, network
 
 
 def test_paint_matches_the_forward_pass_clipped_to_uint8():

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from animlearn import grid
-from animlearn.target import grid as raster
+from animlearn.io.target import grid as raster
+from animlearn.nets import grid
 
 
 def axis_weights(x, res):

@@ -5,10 +5,12 @@ import pytest
 import reference
 from conftest import smooth_picture
 
-from animlearn import kernels, model, network, target
+from animlearn.config.spec import NetSpec
 from animlearn.errors import Diverged
-from animlearn.spec import NetSpec
-from animlearn.trainer import Trainer
+from animlearn.io import target
+from animlearn.nets import model, network
+from animlearn.train import kernels
+from animlearn.train.trainer import Trainer
 
 
 def run_flat(params, sizes, lrs, X, Y, order, act="leaky", omega=30.0):

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 import reference
 
-from animlearn import encoding, model, optim, spec
+from animlearn.config import spec
+from animlearn.config.spec import NetSpec
 from animlearn.errors import AnimlearnError
-from animlearn.spec import NetSpec
-from animlearn.trainer import Trainer
+from animlearn.nets import encoding, model
+from animlearn.train import optim
+from animlearn.train.trainer import Trainer
 
 
 def test_specs_parse_and_print_back():

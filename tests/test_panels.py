@@ -8,8 +8,9 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import animlearn
+import animlearn.config.spec
+from animlearn.canvas.compose import GAP
 from animlearn.cli import app
-from animlearn.frames import GAP
 
 runner = CliRunner()
 
@@ -32,7 +33,7 @@ def test_each_net_gets_a_panel_titled_with_its_parameter_count(picture, tmp_path
     assert frame.shape[1] == 4 * 264 + 3 * GAP
     rows = list(csv.DictReader(open(log)))
     assert len(rows) == 2 * 3  # a row per network per frame
-    assert [r["network"] for r in rows[:3]] == [animlearn.spec.parse(n).text() for n in nets]
+    assert [r["network"] for r in rows[:3]] == [animlearn.config.spec.parse(n).text() for n in nets]
     assert rows[0]["parameters"] == str(2 * 16 + 16 + 16 * 16 + 16 + 16 * 3 + 3)
     assert rows[1]["parameters"] == str(16 * 16 + 16 + 16 * 16 + 16 + 16 * 3 + 3)
     assert all(0 < float(r["psnr"]) < 99 and r["holdout_psnr"] == "" for r in rows)

@@ -5,7 +5,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from animlearn.plot import strip
+from animlearn.canvas.plot import strip
 
 NAN, INF = float("nan"), float("inf")
 

@@ -5,11 +5,11 @@ import pytest
 from PIL import Image
 
 import animlearn
-from animlearn import frames as frames_mod
-from animlearn import model
-from animlearn.schedule import epoch_label, frame_steps
-from animlearn.spec import NetSpec
-from animlearn.trainer import Trainer
+from animlearn.canvas import compose as frames_mod
+from animlearn.config.schedule import epoch_label, frame_steps
+from animlearn.config.spec import NetSpec
+from animlearn.nets import model
+from animlearn.train.trainer import Trainer
 
 
 def test_every_epoch_every_n_and_always_the_last():

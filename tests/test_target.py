@@ -5,8 +5,8 @@ import pytest
 from conftest import smooth_picture
 from PIL import Image
 
-from animlearn import target
 from animlearn.errors import AnimlearnError
+from animlearn.io import target
 
 
 def test_coords_and_colours_are_normalised_in_row_major_order():

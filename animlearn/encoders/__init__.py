@@ -14,7 +14,7 @@ from types import ModuleType
 import numpy as np
 
 from ..errors import AnimlearnError
-from .atomic import writable
+from ..io.atomic import writable
 
 FORMATS = (".gif", ".mp4", ".webp")
 MAX_FPS = {".gif": 50, ".webp": 50}  # browsers play frames shorter than 20 ms at 100 ms

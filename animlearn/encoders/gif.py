@@ -16,7 +16,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import GifImagePlugin, Image
 
-from .atomic import replacing
+from ..io.atomic import replacing
 
 COLOURS = 255  # the 256th index means "unchanged since the last frame"
 CLEAR = COLOURS

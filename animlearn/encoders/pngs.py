@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .atomic import replacing
+from ..io.atomic import replacing
 
 
 def name(index: int, count: int) -> str:

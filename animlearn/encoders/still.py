@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import AnimlearnError
-from .atomic import replacing
+from ..io.atomic import replacing
 
 FORMATS = {
     ".png": "PNG",

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .atomic import replacing
+from ..io.atomic import replacing
 
 METHOD = 4  # libwebp's effort, 0-6: 4 is its own default, a fair size for the time
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..config.spec import ACTS
+
 IN, OUT = 2, 3  # (x, y) -> (r, g, b)
 SLOPE = np.float32(0.01)  # leaky ReLU slope below zero
-ACTS = ("leaky", "relu", "tanh", "sine")  # hidden-layer activations
 
 
 def param_count(hidden: tuple[int, ...], n_in: int = IN) -> int:

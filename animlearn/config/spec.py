@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, replace
 
-from .errors import AnimlearnError
-from .network import ACTS
+from ..errors import AnimlearnError
 
+ACTS = ("leaky", "relu", "tanh", "sine")  # hidden-layer activations
 ENCODINGS = ("raw", "fourier", "posenc", "grid")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 LR_SCALES = ("fan-in", "none")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, replace
 
+from ..errors import AnimlearnError
 from . import spec as spec_mod
-from .errors import AnimlearnError
 from .schedule import LOG_EVERY, SCHEDULES
 from .spec import LR_SCALES
 

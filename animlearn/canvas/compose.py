@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .model import Model, predict
-from .target import grid
+from ..io.target import grid
+from ..nets.model import Model, predict
 
 BACKGROUND = (255, 255, 255)
 INK = (40, 40, 40)

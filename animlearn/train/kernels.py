@@ -26,8 +26,9 @@ import math
 import numpy as np
 from numba import njit
 
+from ..config.spec import ACTS
+from ..nets.network import SLOPE
 from .matvec import OPTS, _apply_deferred, _correct, _matvec, _matvec_t
-from .network import ACTS, SLOPE
 from .shallow import sgd_shallow
 
 # An activation's code is its index in ACTS: leaky (z if z >= 0 else SLOPE z),

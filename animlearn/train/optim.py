@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import encoding
-from .model import Model
-from .network import activate, derivative
+from ..nets import encoding
+from ..nets.model import Model
+from ..nets.network import activate, derivative
 
 BETA1, BETA2, EPS = 0.9, 0.99, 1e-10  # Adam; beta2 and eps as Instant-NGP's
 MOMENTUM = 0.9

@@ -4,10 +4,7 @@ row-major float32 matrices, and deferred rank-1 updates (see kernels.py)."""
 import numpy as np
 from numba import njit
 
-# Reassociation lets LLVM vectorise the inner loops; no 'nnan'/'ninf', so a
-# diverging network still produces NaN/inf that the trainer can see.
-FAST = {"reassoc", "contract", "nsz", "arcp"}
-OPTS = dict(cache=True, nogil=True, fastmath=FAST)
+from ..nets.jit import OPTS
 
 
 @njit(**OPTS)

@@ -6,12 +6,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..config.settings import Settings
+from ..config.spec import NetSpec, parse
+from ..errors import AnimlearnError
 from . import encoding, network
 from .encoding import Encoding
-from .errors import AnimlearnError
 from .network import Network
-from .settings import Settings
-from .spec import NetSpec, parse
 
 PREDICT_FLOATS = 1 << 22  # activations per painting batch: bounds memory for wide layers
 

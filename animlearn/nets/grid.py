@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .matvec import OPTS
+from .jit import OPTS
 
 PRIME = 2654435761  # Instant-NGP's hash multiplier for the second axis (the first one's is 1)
 MASK32 = 0xFFFFFFFF  # Instant-NGP hashes in uint32 arithmetic

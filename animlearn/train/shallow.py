@@ -4,8 +4,8 @@
 import numpy as np
 from numba import njit
 
+from ..nets.network import SLOPE
 from .matvec import OPTS
-from .network import SLOPE
 
 
 @njit(**OPTS)

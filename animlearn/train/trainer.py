@@ -16,9 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import encoding, kernels, optim
-from .errors import Diverged
-from .model import Model
+from ..errors import Diverged
+from ..nets import encoding
+from ..nets.model import Model
+from . import kernels, optim
 
 CHUNK = 2048  # samples per kernel call: small enough to stop promptly
 

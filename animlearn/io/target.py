@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import AnimlearnError
+from ..errors import AnimlearnError
 
 # More pixels than this are scaled down for training, even with --size 0:
 # the frames and the epochs of a 24-megapixel photo would not fit a laptop.

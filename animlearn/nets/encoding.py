@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .spec import NetSpec
+from ..config.spec import NetSpec
 
 if TYPE_CHECKING:
     from . import grid

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import encoding, network
-from .encoders.atomic import replacing
-from .errors import AnimlearnError
-from .model import Model
-from .settings import Settings
-from .spec import NetSpec
+from ..config.settings import Settings
+from ..config.spec import NetSpec
+from ..errors import AnimlearnError
+from ..nets import encoding, network
+from ..nets.model import Model
+from .atomic import replacing
 
 FORMAT = 2
 

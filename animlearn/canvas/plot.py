@@ -8,7 +8,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .frames import BACKGROUND, INK
+from .compose import BACKGROUND, INK
 
 Series = list[tuple[float, float]]  # (seconds since the start, PSNR dB)
 Colour = tuple[int, int, int]

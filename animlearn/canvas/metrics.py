@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from .frames import psnr
-from .model import Model
+from ..nets.model import Model
+from .compose import psnr
 
 
 class Scoreboard:
