@@ -7,21 +7,16 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from .api import paint, render
     from .assemble import encode
-    from .painting import paint
-    from .pipeline import render
 
 
 def __getattr__(name: str):
     # Lazy, so `animlearn --help` does not pay for numba and numpy.
-    if name == "render":
-        from .pipeline import render
+    if name in ("render", "paint"):
+        from . import api
 
-        return render
-    if name == "paint":
-        from .painting import paint
-
-        return paint
+        return getattr(api, name)
     if name == "encode":
         from .assemble import encode
 

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import signal
 import sys
 from collections.abc import Iterator
+from dataclasses import Field
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from . import __version__
+from .config.options import GROUPS, RunOptions, declared, shown_default
+from .config.settings import Settings
+
+if TYPE_CHECKING:
+    from .api import RenderResult
 
 app = typer.Typer(
     add_completion=False,
@@ -63,210 +70,99 @@ def _user_errors() -> Iterator[None]:
 
 OutputOption = Annotated[
     list[Path],
-    typer.Option("-o", "--output", help="Animation to write: .gif, .mp4 or .webp. Repeat for several."),
+    typer.Option(
+        "-o",
+        "--output",
+        help="Animation to write: .gif, .mp4 or .webp. Repeat for several.",
+        rich_help_panel="Output",
+    ),
 ]
-FPS_HELP = "Frames per second (GIF and WebP: at most 50)."
-HOLD_HELP = "Seconds the last frame stays before the loop restarts."
-QUALITY_HELP = "0-100: higher is larger and closer to the frames (MP4 CRF 19, WebP 80 at 80)."
+IMAGE_HELP = "The picture to learn (JPEG, PNG, GIF, WebP, BMP, TIFF)."
+# In --help, the panels follow the data: networks, training, frames, output, runs.
+DECLARED = sorted(
+    [*declared(Settings), *declared(RunOptions)], key=lambda fk: GROUPS.index(fk[0].metadata["group"])
+)
+FIELDS = {f.name: f for f, _ in DECLARED}
+FPS_HELP, HOLD_HELP, QUALITY_HELP = (FIELDS[k].metadata["help"] for k in ("fps", "hold", "quality"))
+# Switches that only turn something on: absent (False) defers to the preset or checkpoint.
+ON_ONLY = {f.name for f, kind in DECLARED if kind is bool and "/" not in (f.metadata["flag"] or "/")}
 
 
 def _sigterm(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-@app.command()
-def render(
-    image: Annotated[Path, typer.Argument(help="The picture to learn (JPEG, PNG, GIF, WebP, BMP, TIFF).")],
-    output: OutputOption,
-    preset: Annotated[
-        str,
-        typer.Option(
-            help="Starting settings: 'quick' (about a minute), 'seed' (the blog's experiment), "
-            "'sharp' (best picture per second in the seed's parameter budget), 'instant' (no budget)."
-        ),
-    ] = "quick",
-    epochs: Annotated[
-        int | None,
-        typer.Option(help="Training epochs, one frame each.", show_default="60; seed: 500; instant: 40"),
-    ] = None,
-    size: Annotated[
-        int | None,
-        typer.Option(
-            help="Scale the picture's longer side to this many px; 0 keeps it.",
-            show_default="128; seed, sharp, instant: 0",
-        ),
-    ] = None,
-    hidden: Annotated[
-        str | None, typer.Option(help="Hidden layer widths.", show_default="300,300,300,300")
-    ] = None,
-    net: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--net",
-            metavar="SPEC",
-            help="A network to train, one panel each; repeat for several. SPEC is LAYERS[:OPTION...]: "
-            "layers as 4x300 or 256,128; options leaky|relu|tanh|sine, sgd|momentum|adam, "
-            "fourier[=N], sigma=S, posenc[=OCTAVES], grid[=LEVELS], cap=N, features=N, "
-            "lr=F, batch=N, halflife=EPOCHS, omega=F, lr-scale=fan-in|none. "
-            "E.g. --net 4x300 --net 3x256:relu:fourier=256:sigma=10:adam.",
-            show_default="4x300",
-        ),
-    ] = None,
-    lr: Annotated[float | None, typer.Option(help="Learning rate.", show_default="0.1")] = None,
-    lr_scale: Annotated[
-        str | None,
-        typer.Option(
-            help="'fan-in': each layer uses lr/sqrt(fan_in+1), as the seed's code; 'none': lr everywhere.",
-            show_default="fan-in",
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None, typer.Option(help="Seed for initial weights and pixel order.", show_default="0")
-    ] = None,
-    shallow: Annotated[
-        bool,
-        typer.Option(
-            "--shallow", help="Also train one hidden layer with as many parameters, shown on the left."
-        ),
-    ] = False,
-    shallow_width: Annotated[
-        int | None,
-        typer.Option(
-            help="Width of the --shallow network's hidden layer.", show_default="same parameter count"
-        ),
-    ] = None,
-    target: Annotated[bool, typer.Option("--target", help="Show the target picture on the right.")] = False,
-    holdout: Annotated[
-        float | None,
-        typer.Option(
-            help="Hide this fraction of the picture from training, in square patches outlined on the "
-            "frames; PSNR is then reported on trained/hidden pixels.",
-            show_default="0",
-        ),
-    ] = None,
-    plot: Annotated[
-        bool, typer.Option("--plot", help="Add a PSNR-over-epochs chart under the panels.")
-    ] = False,
-    caption: Annotated[
-        bool | None,
-        typer.Option(
-            "--caption/--no-caption", help="Titles and caption on each frame.", show_default="caption"
-        ),
-    ] = None,
-    # Output and schedule options default to None: a preset or a checkpoint fills them.
-    fps: Annotated[float | None, typer.Option(help=FPS_HELP, show_default="25")] = None,
-    hold: Annotated[float | None, typer.Option(help=HOLD_HELP, show_default="2")] = None,
-    quality: Annotated[int | None, typer.Option(help=QUALITY_HELP, show_default="80")] = None,
-    schedule: Annotated[
-        str | None,
-        typer.Option(
-            help="'every': a frame every --every epochs; 'log': dense early, sparse late.",
-            show_default="every",
-        ),
-    ] = None,
-    every: Annotated[
-        int | None,
-        typer.Option(
-            help="One frame per N epochs (per N steps with --frames-per-epoch).", show_default="1; log: 5"
-        ),
-    ] = None,
-    frames_per_epoch: Annotated[
-        int | None,
-        typer.Option(
-            help="Steps per epoch that can get a frame: K gives frames at epoch 1/K, 2/K, ...",
-            show_default="1",
-        ),
-    ] = None,
-    frames: Annotated[
-        Path | None,
-        typer.Option(help="Also write every frame as a PNG into this folder.", show_default=False),
-    ] = None,
-    log: Annotated[
-        Path | None,
-        typer.Option(
-            help="Write a CSV row per network per frame: epoch, network, parameters, loss, PSNR, "
-            "hold-out PSNR, seconds.",
-            show_default=False,
-        ),
-    ] = None,
-    checkpoint: Annotated[
-        Path | None,
-        typer.Option(help="Save the run here every 30 s and on exit, to --resume later.", show_default=False),
-    ] = None,
-    resume: Annotated[
-        Path | None,
-        typer.Option(help="Continue a run saved with --checkpoint, up to --epochs.", show_default=False),
-    ] = None,
-) -> None:
+def _option(f: Field, kind: type) -> inspect.Parameter:
+    """A render flag from its declaration (config/options.py). Every flag defaults
+    to None, so an absent one defers to the preset or the checkpoint."""
+    meta, on_only = f.metadata, f.name in ON_ONLY
+    info = typer.Option(
+        *([meta["flag"]] if meta["flag"] else []),
+        help=meta["help"],
+        show_default=False if on_only else shown_default(f),
+        rich_help_panel=meta["group"],
+        metavar=meta["metavar"],
+    )
+    kind = bool if on_only else (meta["cli"] or kind) | None
+    default = False if on_only else None
+    return inspect.Parameter(f.name, KEYWORD, default=default, annotation=Annotated[kind, info])
+
+
+def render(image: Path, output: list[Path], **options: Any) -> None:
     """Train a network on IMAGE and write the learning as an animation."""
     # Painting's matrix products get one BLAS thread: training holds the other
     # core, and a second BLAS thread would only take turns with it. (Set before
     # numpy loads; the CLI is the only place that knows it owns the process.)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from .api import Interrupted
+    from .api import render as run
     from .errors import Diverged
-    from .pipeline import Interrupted
-    from .pipeline import render as run
     from .progress import Bar
 
     signal.signal(signal.SIGTERM, _sigterm)
+    options = {k: None if k in ON_ONLY and not v else v for k, v in options.items()}
     with _user_errors(), Bar() as bar:
         try:
-            result = run(
-                image,
-                output,
-                preset=preset,
-                epochs=epochs,
-                size=size,
-                hidden=hidden,
-                nets=net or None,
-                lr=lr,
-                lr_scale=lr_scale,
-                seed=seed,
-                shallow=shallow or None,  # an absent flag defers to the preset or checkpoint
-                shallow_width=shallow_width,
-                target=target or None,
-                holdout=holdout,
-                caption=caption,
-                plot=plot or None,
-                fps=fps,
-                hold=hold,
-                quality=quality,
-                schedule=schedule,
-                every=every,
-                frames_per_epoch=frames_per_epoch,
-                frames=frames,
-                log=log,
-                checkpoint=checkpoint,
-                resume=resume,
-                on_epoch=bar.update,
-                on_note=_note,
-            )
+            result = run(image, output, on_epoch=bar.update, on_note=_note, **options)
         except Diverged as e:
             r = e.result
-            written = (
-                f"wrote {r.frames} frames to {', '.join(map(str, r.outputs))}"
-                if r.frames
-                else "nothing written"
-            )
+            names = ", ".join(map(str, r.outputs))
+            written = f"wrote {r.frames} frames to {names}" if r.frames else "nothing written"
             raise _fail(f"{e} ({written})", 1) from None
         except Interrupted as e:
             r = e.result
             written = ", ".join(map(str, r.outputs)) if r.frames else "nothing"
-            typer.echo(
-                f"animlearn: interrupted after epoch {r.epochs}; wrote {r.frames} frames to {written}",
-                err=True,
-            )
+            message = f"interrupted after epoch {r.epochs}; wrote {r.frames} frames to {written}"
+            typer.echo(f"animlearn: {message}", err=True)
             raise typer.Exit(130) from None
     _wrote(result.outputs, result.frames)
     if result.log is not None:
         typer.echo(f"wrote {result.log}")
+    typer.echo(_scores(result))
+
+
+def _scores(result: RenderResult) -> str:
+    """The closing line: epochs, seconds, each network's PSNR."""
     held = result.holdout_psnrs or [None] * len(result.psnrs)
     scores = ", ".join(
         f"{n} {p:.1f}" + ("" if h is None else f"/{h:.1f}") + " dB"
         for n, p, h in zip(result.names, result.psnrs, held)
     )
     what = "PSNR on trained/hidden pixels" if result.holdout_psnrs else "PSNR"
-    typer.echo(f"{result.epochs} epochs in {result.seconds:.0f} s; {what} {scores}")
+    return f"{result.epochs} epochs in {result.seconds:.0f} s; {what} {scores}"
+
+
+KEYWORD = inspect.Parameter.KEYWORD_ONLY
+_params = [_option(f, kind) for f, kind in DECLARED]
+_params.insert(
+    [f.metadata["group"] for f, _ in DECLARED].index("Output"),
+    inspect.Parameter("output", KEYWORD, annotation=OutputOption),
+)
+_params.insert(
+    0, inspect.Parameter("image", KEYWORD, annotation=Annotated[Path, typer.Argument(help=IMAGE_HELP)])
+)
+render.__signature__ = inspect.Signature(_params)
+app.command()(render)
 
 
 @app.command()
@@ -279,7 +175,7 @@ def paint(
     ] = "deep",
 ) -> None:
     """Paint a saved network's picture at any resolution."""
-    from .painting import paint as run
+    from .api import paint as run
 
     with _user_errors():
         path = run(saved, output, size=size, net=net)

@@ -7,7 +7,7 @@ import math
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .pipeline import EpochReport
+from .run import EpochReport
 
 
 class Bar:

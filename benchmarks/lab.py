@@ -45,7 +45,7 @@ def run(text: str, tgt: target.Target, marks: list[float]) -> tuple[int, int, li
         for mark in marks:
             while trained < mark:
                 start = time.perf_counter()
-                trainer.epoch()
+                [_] = trainer.epoch_parts(1)
                 trained += time.perf_counter() - start
                 epochs += 1
             scores.append(psnr(paint(m, tgt.width, tgt.height), tgt.pixels))

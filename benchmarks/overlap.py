@@ -2,7 +2,7 @@
 
     python benchmarks/overlap.py IMAGE [--epochs 5] [--preset seed] [render options as key=value]
 
-Times the same training twice: a bare loop of Trainer.epoch() (nothing painted),
+Times the same training twice: a bare loop of Trainer.epoch_parts(1) (nothing painted),
 then animlearn.render() with its painter thread and encoders. Run it on an idle
 machine: the painter needs the second core.
 """
@@ -35,7 +35,7 @@ def train_only(image: Path, s: settings.Settings) -> float:
     trainer = Trainer(nets, tgt.coords, tgt.colours, seed=order_seed)
     start = time.perf_counter()
     for _ in range(s.epochs):
-        trainer.epoch()
+        [_] = trainer.epoch_parts(1)
     seconds = time.perf_counter() - start
     trainer.close()
     return seconds

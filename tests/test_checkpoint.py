@@ -1,7 +1,10 @@
 """Checkpoints: resume gives the same run as no interruption; paint a saved network."""
 
+import gzip
+import math
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,9 +14,12 @@ from typer.testing import CliRunner
 
 import animlearn
 from animlearn.cli import app
+from animlearn.config import settings
 from animlearn.errors import AnimlearnError
-from animlearn.io import checkpoint
+from animlearn.io import checkpoint, target
+from animlearn.run import Run
 
+DATA = Path(__file__).parent / "data"
 SMALL = dict(size=24, hidden=(16, 16), seed=3)
 
 
@@ -33,8 +39,8 @@ def test_resume_continues_to_the_same_result_as_one_long_run(picture, tmp_path, 
 
     cp = tmp_path / "run.ckpt"
     animlearn.render(picture, tmp_path / "first.gif", epochs=5, checkpoint=cp, **opts)
-    saved = checkpoint.load(cp)
-    assert saved.epochs_done == 5 and saved.frame_count == 5 * per_epoch
+    saved = checkpoint.read(cp)
+    assert saved.meta["epochs_done"] == 5 and saved.frame_count == 5 * per_epoch
     resumed = animlearn.render(picture, tmp_path / "resumed.gif", epochs=8, resume=cp)
 
     assert resumed.frames == 8 * per_epoch and resumed.psnrs == whole.psnrs
@@ -89,23 +95,46 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes(picture, tmp_path):
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    saved = checkpoint.load(cp)
-    assert saved.epochs_done >= 1 and saved.frame_count == saved.epochs_done
-    result = animlearn.render(picture, tmp_path / "more.gif", epochs=saved.epochs_done + 2, resume=cp)
-    assert result.frames == saved.epochs_done + 2
+    done = checkpoint.read(cp).meta["epochs_done"]
+    assert done >= 1 and checkpoint.read(cp).frame_count == done
+    result = animlearn.render(picture, tmp_path / "more.gif", epochs=done + 2, resume=cp)
+    assert result.frames == done + 2
 
 
 def test_a_checkpoint_keeps_only_the_frames_of_its_finished_epochs(picture, tmp_path):
     """Ctrl-C can land after a frame of an unfinished epoch was painted; that frame
-    is painted again on resume, so the checkpoint must not keep it."""
+    is painted again on resume, so the checkpoint must not keep it, nor its scores."""
+    s = settings.resolve(epochs=4, **SMALL)
+    run = Run.new(s, target.load(picture, s.size))
+    run.train(until=2)
+    snap = run.snapshot()
+    run.train(until=3)  # one frame more than the snapshot holds
     cp = tmp_path / "run.ckpt"
-    animlearn.render(picture, tmp_path / "first.gif", epochs=2, checkpoint=cp, **SMALL)
-    saved = checkpoint.load(cp)
+    run.save(cp, snap)
+    run.close()
     frames = list(checkpoint.frames(cp))
-    again = tmp_path / "again.ckpt"
-    checkpoint.save(again, saved, frames + [np.zeros_like(frames[0])])
-    assert checkpoint.load(again).frame_count == saved.epochs_done == 2
-    assert all(np.array_equal(a, b) for a, b in zip(checkpoint.frames(again), frames))
+    assert len(frames) == checkpoint.read(cp).frame_count == 2
+    assert all(np.array_equal(a, b) for a, b in zip(frames, run.buffer))
+    assert [len(h) for h in checkpoint.read(cp).meta["scores"]["history"]] == [2]
+    whole = animlearn.render(picture, tmp_path / "whole.gif", epochs=4, **SMALL)
+    resumed = animlearn.render(picture, tmp_path / "resumed.gif", epochs=4, resume=cp)
+    assert resumed.psnrs == whole.psnrs
+    a, b = gif_frames(tmp_path / "whole.gif"), gif_frames(tmp_path / "resumed.gif")
+    assert len(a) == len(b) == 4 and all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_a_checkpoint_from_before_the_format_change_resumes(picture, tmp_path):
+    """tests/data/format2.ckpt.gz was written by animlearn before its spec fields and
+    optimizer arrays were renamed (format 2): a Fourier and a grid network, 2 epochs."""
+    cp = tmp_path / "old.ckpt"
+    cp.write_bytes(gzip.decompress((DATA / "format2.ckpt.gz").read_bytes()))
+    # It trained on this picture at --size 20, with --holdout 0.1.
+    result = animlearn.render(picture, tmp_path / "more.gif", epochs=4, resume=cp)
+    assert result.frames == 4 and result.epochs == 4
+    assert result.names == ["2 × 8 relu · fourier 4 sigma 10 · adam", "2 × 4 relu · grid 2 · adam"]
+    assert all(math.isfinite(p) for p in result.psnrs + result.holdout_psnrs)
+    painted = CliRunner().invoke(app, ["paint", str(cp), "-o", str(tmp_path / "p.png"), "--net", "2"])
+    assert painted.exit_code == 0, painted.output
 
 
 def test_paint_a_checkpoint_at_any_size(picture, tmp_path):

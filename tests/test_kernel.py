@@ -158,7 +158,7 @@ def test_the_trainer_trains_with_the_networks_activation(act):
     net = m.net
     same = network.create((16, 16), lr_for(act), "fan-in", np.random.default_rng(0), act=act, omega=20.0)
     trainer = Trainer([m], X, Y, seed=4)
-    trainer.epoch()
+    [_] = trainer.epoch_parts(1)
     trainer.close()
     run_kernel(same, X, Y, np.random.default_rng(4).permutation(len(X)).astype(np.int64))
     assert np.array_equal(net.params, same.params)
@@ -170,7 +170,7 @@ def test_each_activation_learns_a_smooth_picture(act):
     colours = (smooth_picture(40, 30).reshape(-1, 3) / np.float32(255)).astype(np.float32)
     m = model.build(NetSpec((64, 64), act=act), lr_for(act), "fan-in", 1, 1, np.random.default_rng(0))
     trainer = Trainer([m], coords, colours, seed=0)
-    losses = [trainer.epoch()[0] for _ in range(6)]
+    losses = [next(trainer.epoch_parts(1))[0] for _ in range(6)]
     trainer.close()
     # Below 0.004 is past the best nearly linear fit (about 0.006).
     assert losses[-1] < 0.25 * losses[0] and losses[-1] < 0.004, losses
@@ -189,7 +189,7 @@ def test_training_is_deterministic_for_a_seed():
         m = model.build(NetSpec(hidden=(16, 16)), 0.1, "fan-in", 1, 1, np.random.default_rng(0))
         trainer = Trainer([m], X, Y, seed=seed)
         for _ in range(3):
-            trainer.epoch()
+            [_] = trainer.epoch_parts(1)
         trainer.close()
         return m.net.params
 
@@ -203,5 +203,5 @@ def test_divergence_names_the_network():
     trainer = Trainer([m], X, Y, seed=0)
     with pytest.raises(Diverged, match=r"2 × 32 network diverged.*lower --lr"):
         for _ in range(3):
-            trainer.epoch()
+            [_] = trainer.epoch_parts(1)
     trainer.close()

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from animlearn import notebook
-from animlearn.pipeline import RenderResult
+from animlearn.api import RenderResult
 
 
 def embedded(snippet: str, tag: str) -> tuple[str, bytes]:

@@ -62,7 +62,7 @@ class Scoreboard:
                 }
             )
 
-    def state(self, frames: int) -> dict:
+    def saved(self, frames: int) -> dict:
         """What a checkpoint keeps of the first `frames` frames, so a resumed run's
         strip and log go on."""
         return {
@@ -71,7 +71,7 @@ class Scoreboard:
             "rows": self.rows[: frames * len(self.names)],
         }
 
-    def restore(self, state: dict) -> None:
-        self.history = [[tuple(p) for p in h] for h in state["history"]]
-        self.held_history = [[tuple(p) for p in h] for h in state["held_history"]]
-        self.rows = list(state["rows"])
+    def restore(self, saved: dict) -> None:
+        self.history = [[tuple(p) for p in h] for h in saved["history"]]
+        self.held_history = [[tuple(p) for p in h] for h in saved["held_history"]]
+        self.rows = list(saved["rows"])

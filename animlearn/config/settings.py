@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from ..errors import AnimlearnError
 from . import spec as spec_mod
+from .options import PRESET_NAMES, option
 from .schedule import LOG_EVERY, SCHEDULES
 from .spec import LR_SCALES
 
@@ -14,48 +17,15 @@ MAX_HOLD = 60.0  # seconds; GIF stores a frame's delay in 16 bits of 10 ms
 MAX_FRAMES_PER_EPOCH = 1000
 
 
-@dataclass(frozen=True)
-class Settings:
-    epochs: int = 60
-    size: int = 128
-    hidden: tuple[int, ...] = (300, 300, 300, 300)
-    lr: float = 0.1
-    lr_scale: str = "fan-in"
-    seed: int = 0
-    shallow: bool = False
-    shallow_width: int | None = None  # None: as many parameters as the deep net
-    target: bool = False
-    caption: bool = True
-    fps: float = 25.0
-    hold: float = 2.0  # seconds the last frame stays before the animation loops
-    quality: int = 80  # 0-100, higher: larger files closer to the painted frames
-    schedule: str = "every"
-    every: int | None = None  # None: 1, or LOG_EVERY for the log schedule
-    frames_per_epoch: int = 1
-    nets: tuple[str, ...] = ()  # network specs, one panel each; none: the deep net of `hidden`
-    holdout: float = 0.0  # fraction of the picture hidden from training, in square patches
-    plot: bool = False  # a PSNR-over-time strip under the panels
-
-    @property
-    def step_every(self) -> int:
-        """One frame per this many schedule steps."""
-        if self.every is not None:
-            return self.every
-        return LOG_EVERY if self.schedule == "log" else 1
-
-
-PRESETS = {
-    # A first try: about a minute on a 2-core laptop, a recognisable picture.
-    "quick": Settings(),
-    # The blog's experiment: full size, 4 x 300, lr 0.1 scaled per layer as the
-    # author's code does (unscaled, float32 diverges near epoch 23), 500 epochs.
-    "seed": Settings(epochs=500, size=0),
-    # The sharpest picture per second within the seed network's 272,703 parameters:
-    # a hashed multiresolution grid + 2 x 64 ReLU, Adam (measured in BENCHMARKS.md).
-    "sharp": Settings(epochs=60, size=0, nets=("2x64:relu:grid=8:cap=2^14:features=4:adam:halflife=10",)),
-    # No parameter cap: a dense grid up to the picture's own resolution memorises it.
-    "instant": Settings(epochs=40, size=0, nets=("2x64:relu:grid=8:adam:halflife=10",)),
-}
+NET_HELP = (
+    "A network to train, one panel each; repeat for several. SPEC is LAYERS[:OPTION...]: "
+    "layers as 4x300 or 256,128; options leaky|relu|tanh|sine, sgd|momentum|adam, "
+    "fourier[=N], sigma=S, posenc[=OCTAVES], grid[=LEVELS], cap=N, features=N, "
+    "lr=F, batch=N, halflife=EPOCHS, omega=F, lr-scale=fan-in|none. "
+    "E.g. --net 4x300 --net 3x256:relu:fourier=256:sigma=10:adam."
+)
+SHARP = "2x64:relu:grid=8:cap=2^14:features=4:adam:halflife=10"
+INSTANT = "2x64:relu:grid=8:adam:halflife=10"
 
 
 def parse_hidden(text: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
@@ -73,26 +43,158 @@ def parse_hidden(text: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
     return tuple(int(p) for p in parts)
 
 
+def parse_nets(value: str | Sequence[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option of a render. The presets (see option()'s `presets`):
+    quick, a first try of about a minute on a 2-core laptop; seed, the blog's
+    experiment (full size, 4 x 300, lr 0.1 scaled per layer as the author's code
+    does, 500 epochs); sharp, the sharpest picture per second within the seed
+    network's 272,703 parameters (a hashed grid, BENCHMARKS.md); instant, no
+    parameter cap: a dense grid up to the picture's resolution memorises it."""
+
+    epochs: int = option(
+        60,
+        "Training epochs, one frame each.",
+        "Training",
+        presets={"seed": 500, "instant": 40},
+    )
+    size: int = option(
+        128,
+        "Scale the picture's longer side to this many px; 0 keeps it.",
+        "Training",
+        presets={"seed": 0, "sharp": 0, "instant": 0},
+        training=True,
+    )
+    hidden: tuple[int, ...] = option(
+        (300, 300, 300, 300),
+        "Hidden layer widths.",
+        "Networks",
+        training=True,
+        cli=str,
+        parse=parse_hidden,
+    )
+    nets: tuple[str, ...] = option(
+        (),
+        NET_HELP,
+        "Networks",
+        presets={"sharp": (SHARP,), "instant": (INSTANT,)},
+        training=True,
+        flag="--net",
+        cli=list[str],
+        parse=parse_nets,
+        shown="4x300",
+        metavar="SPEC",
+    )
+    lr: float = option(0.1, "Learning rate.", "Training", training=True)
+    lr_scale: str = option(
+        "fan-in",
+        "'fan-in': each layer uses lr/sqrt(fan_in+1), as the seed's code; 'none': lr everywhere.",
+        "Training",
+        training=True,
+    )
+    seed: int = option(0, "Seed for initial weights and pixel order.", "Training", training=True)
+    shallow: bool = option(
+        False,
+        "Also train one hidden layer with as many parameters, shown on the left.",
+        "Networks",
+        training=True,
+        flag="--shallow",
+    )
+    shallow_width: int | None = option(
+        None,
+        "Width of the --shallow network's hidden layer.",
+        "Networks",
+        training=True,
+        shown="same parameter count",
+    )
+    target: bool = option(
+        False, "Show the target picture on the right.", "Frames", training=True, flag="--target"
+    )
+    holdout: float = option(
+        0.0,
+        "Hide this fraction of the picture from training, in square patches outlined on the "
+        "frames; PSNR is then reported on trained/hidden pixels.",
+        "Training",
+        training=True,
+    )
+    plot: bool = option(
+        False, "Add a PSNR-over-epochs chart under the panels.", "Frames", training=True, flag="--plot"
+    )
+    caption: bool = option(
+        True,
+        "Titles and caption on each frame.",
+        "Frames",
+        training=True,
+        flag="--caption/--no-caption",
+        shown="caption",
+    )
+    fps: float = option(25.0, "Frames per second (GIF and WebP: at most 50).", "Output")
+    hold: float = option(2.0, "Seconds the last frame stays before the loop restarts.", "Output")
+    quality: int = option(
+        80, "0-100: higher is larger and closer to the frames (MP4 CRF 19, WebP 80 at 80).", "Output"
+    )
+    schedule: str = option(
+        "every",
+        "'every': a frame every --every epochs; 'log': dense early, sparse late.",
+        "Frames",
+        training=True,
+    )
+    every: int | None = option(
+        None,
+        "One frame per N epochs (per N steps with --frames-per-epoch).",
+        "Frames",
+        training=True,
+        shown=f"1; log: {LOG_EVERY}",
+    )
+    frames_per_epoch: int = option(
+        1,
+        "Steps per epoch that can get a frame: K gives frames at epoch 1/K, 2/K, ...",
+        "Frames",
+        training=True,
+    )
+
+    @property
+    def step_every(self) -> int:
+        """One frame per this many schedule steps."""
+        if self.every is not None:
+            return self.every
+        return LOG_EVERY if self.schedule == "log" else 1
+
+
+FIELDS = {f.name: f for f in fields(Settings)}
+PRESETS = {
+    name: Settings(
+        **{k: f.metadata["presets"][name] for k, f in FIELDS.items() if name in f.metadata["presets"]}
+    )
+    for name in PRESET_NAMES
+}
+# Options that shape the weights or the frames: a resumed run keeps the checkpoint's.
+TRAINING = tuple(k for k, f in FIELDS.items() if f.metadata["training"])
+
+
 def resolve(preset: str = "quick", **overrides) -> Settings:
     """The preset's settings with every override that is not None, checked."""
     if preset not in PRESETS:
         raise AnimlearnError(f"--preset {preset!r}: unknown preset; use one of {', '.join(PRESETS)}")
-    known = {f.name for f in fields(Settings)}
-    unknown = set(overrides) - known
-    if unknown:
-        raise TypeError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-    given = {k: v for k, v in overrides.items() if v is not None}
-    if "hidden" in given:
-        given["hidden"] = parse_hidden(given["hidden"])
-    if "nets" in given:
-        if isinstance(given["nets"], str):
-            given["nets"] = (given["nets"],)
-        given["nets"] = tuple(given["nets"])
-        if "hidden" in given and given["nets"]:
-            raise AnimlearnError("--hidden and --net: give the layers in --net, e.g. --net 4x300")
+    given = _given(overrides)
+    if "hidden" in given and given.get("nets"):
+        raise AnimlearnError("--hidden and --net: give the layers in --net, e.g. --net 4x300")
     settings = replace(PRESETS[preset], **given)
     check(settings)
     return settings
+
+
+def _given(overrides: dict[str, Any]) -> dict[str, Any]:
+    """The overrides that are not None, each parsed into its field's type."""
+    unknown = set(overrides) - FIELDS.keys()
+    if unknown:
+        raise TypeError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    parse = {name: f.metadata["parse"] for name, f in FIELDS.items()}
+    return {k: parse[k](v) if parse[k] else v for k, v in overrides.items() if v is not None}
 
 
 def _positive(name: str, value: float, integer: bool, zero_ok: bool = False) -> None:
@@ -140,42 +242,24 @@ def check(s: Settings) -> None:
         raise AnimlearnError(f"--holdout {s.holdout!r}: give a fraction from 0 to 0.5, e.g. 0.1")
 
 
-# Options that shape the weights or the frames: a resumed run keeps the checkpoint's.
-TRAINING = (
-    "size",
-    "hidden",
-    "lr",
-    "lr_scale",
-    "seed",
-    "shallow",
-    "shallow_width",
-    "target",
-    "caption",
-    "schedule",
-    "every",
-    "frames_per_epoch",
-    "nets",
-    "holdout",
-    "plot",
-)
+def from_dict(saved: dict[str, Any]) -> Settings:
+    """Settings as a checkpoint's JSON holds them (lists where tuples were)."""
+    return Settings(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()})
 
 
-def resumed(saved: Settings, epochs_done: int, epochs: int | None, **given) -> Settings:
+def resumed(saved: Settings, epochs_done: int, epochs: int | None = None, **given: Any) -> Settings:
     """The checkpoint's settings for a resumed run: more epochs, other output
     options; training options may be repeated but not changed."""
+    given = _given(given)
     for name in TRAINING:
         value = given.pop(name, None)
-        if value is None:
-            continue
-        if name == "hidden":
-            value = parse_hidden(value)
-        if value != getattr(saved, name):
+        if value is not None and value != getattr(saved, name):
             raise AnimlearnError(
                 f"--{name.replace('_', '-')} {value!r}: the checkpoint was made with "
                 f"{getattr(saved, name)!r}; leave it out when resuming"
             )
     epochs = saved.epochs if epochs is None else epochs
-    settings = replace(saved, epochs=epochs, **{k: v for k, v in given.items() if v is not None})
+    settings = replace(saved, epochs=epochs, **given)
     check(settings)
     if epochs <= epochs_done:
         raise AnimlearnError(

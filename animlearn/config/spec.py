@@ -13,7 +13,8 @@ ENCODINGS = ("raw", "fourier", "posenc", "grid")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 LR_SCALES = ("fan-in", "none")
 
-# What a bare word or a key without a value means.
+# An encoding's key in a spec, the field holding its count, and what a bare word means.
+COUNTS = {"fourier": "frequencies", "posenc": "octaves", "grid": "levels"}
 BARE = {"fourier": 256, "posenc": 8, "grid": 8}
 SPEC_HELP = "e.g. 4x300, 1x45450:lr=0.01, 3x256:relu:fourier=256:sigma=10:adam, 2x64:relu:grid=8:adam"
 
@@ -23,10 +24,10 @@ class NetSpec:
     hidden: tuple[int, ...] = (300, 300, 300, 300)
     act: str = "leaky"
     encoding: str = "raw"
-    fourier: int = 256  # Gaussian Fourier features: frequencies (2 features each)
+    frequencies: int = 256  # Gaussian Fourier features (2 features each)
     sigma: float = 10.0  # their scale, in cycles across the picture
-    posenc: int = 8  # positional encoding: octaves
-    grid: int = 8  # multiresolution grid: levels
+    octaves: int = 8  # positional encoding
+    levels: int = 8  # multiresolution grid
     cap: int = 0  # grid: entries a level may have before it is hashed; 0: never
     features: int = 2  # grid: learnable features per entry
     optimizer: str = "sgd"
@@ -69,8 +70,8 @@ class NetSpec:
             if f.name in ("act", "optimizer"):
                 parts.append(value)
             elif f.name == "encoding":
-                parts.append(f"{value}={getattr(self, value)}" if value != "raw" else "raw")
-            elif f.name in ENCODINGS:
+                parts.append(f"{value}={getattr(self, COUNTS[value])}" if value != "raw" else "raw")
+            elif f.name in COUNTS.values():
                 continue  # written with its encoding
             else:
                 parts.append(
@@ -84,11 +85,11 @@ class NetSpec:
         """A panel title: '4 × 300', '3 × 256 relu · fourier 256 sigma 10 · adam'."""
         words = [self._layers(" × ", "-") + ("" if self.act == "leaky" else f" {self.act}")]
         if self.encoding == "fourier":
-            words.append(f"fourier {self.fourier} sigma {self.sigma:g}")
+            words.append(f"fourier {self.frequencies} sigma {self.sigma:g}")
         elif self.encoding == "posenc":
-            words.append(f"posenc {self.posenc}")
+            words.append(f"posenc {self.octaves}")
         elif self.encoding == "grid":
-            words.append(f"grid {self.grid}" + (f" cap {self.cap}" if self.cap else ""))
+            words.append(f"grid {self.levels}" + (f" cap {self.cap}" if self.cap else ""))
         if self.optimizer != "sgd":
             words.append(self.optimizer)
         if self.lr is not None:
@@ -127,7 +128,7 @@ def _number(text: str, key: str, value: str, integer: bool) -> float | int:
     return number
 
 
-INTEGERS = ("fourier", "posenc", "grid", "cap", "features", "batch")
+INTEGERS = ("cap", "features", "batch")
 FLOATS = ("sigma", "lr", "omega", "halflife")
 
 
@@ -146,7 +147,7 @@ def parse(text: str) -> NetSpec:
             spec = replace(spec, encoding="raw")
         elif key in BARE:
             count = _number(text, key, value, integer=True) if eq else BARE[key]
-            spec = replace(spec, encoding=key, **{key: count})
+            spec = replace(spec, encoding=key, **{COUNTS[key]: count})
         elif key in INTEGERS or key in FLOATS:
             if not eq:
                 raise _problem(text, f"{key!r} needs a value, as {key}=N")

@@ -40,23 +40,23 @@ def dim(spec: NetSpec) -> int:
     """Features per pixel."""
     return {
         "raw": 2,
-        "fourier": 2 * spec.fourier,
-        "posenc": 2 + 4 * spec.posenc,
-        "grid": spec.grid * spec.features,
+        "fourier": 2 * spec.frequencies,
+        "posenc": 2 + 4 * spec.octaves,
+        "grid": spec.levels * spec.features,
     }[spec.encoding]
 
 
 def make(spec: NetSpec, width: int, height: int, rng: np.random.Generator) -> Encoding:
     """The encoding a spec asks for; a grid fits the training picture's size."""
     if spec.encoding == "fourier":
-        matrix = rng.normal(0.0, spec.sigma, size=(2, spec.fourier)).astype(np.float32)
+        matrix = rng.normal(0.0, spec.sigma, size=(2, spec.frequencies)).astype(np.float32)
         return Encoding("fourier", dim(spec), matrix=matrix)
     if spec.encoding == "posenc":
-        return Encoding("posenc", dim(spec), octaves=spec.posenc)
+        return Encoding("posenc", dim(spec), octaves=spec.octaves)
     if spec.encoding == "grid":
         from . import grid
 
-        plan = grid.plan(width, height, spec.grid, spec.features, spec.cap)
+        plan = grid.plan(width, height, spec.levels, spec.features, spec.cap)
         return Encoding("grid", dim(spec), plan=plan, table=grid.init(plan, rng))
     return Encoding("raw", 2)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -22,7 +22,7 @@ class Model:
     net: Network  # the perceptron after the encoding
     enc: Encoding
     lr: float  # mini-batch optimizers' rate (per-sample sgd uses net.lrs)
-    state: np.ndarray  # optimizer state: momentum's velocity, Adam's moments
+    moments: np.ndarray  # the optimizer's: momentum's velocity, Adam's two moments; empty for sgd
     steps: int = 0
 
     @property
@@ -43,12 +43,28 @@ class Model:
         n = self.enc.learnable
         return [(self.enc.table, flat[:n]), (self.net.params, flat[n:])]
 
-    def copy(self, state: bool = True) -> Model:
+    def copy(self, moments: bool = True) -> Model:
         """The model as it is now, safe from the training threads; without
-        `state`, the optimizer's state is shared, not copied (painting needs none)."""
+        `moments`, the optimizer's are shared, not copied (painting needs none)."""
         net = replace(self.net, params=self.net.params.copy())
         enc = replace(self.enc, table=self.enc.table.copy())
-        return replace(self, net=net, enc=enc, state=self.state.copy() if state else self.state)
+        return replace(self, net=net, enc=enc, moments=self.moments.copy() if moments else self.moments)
+
+    def saved(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """What a checkpoint keeps: a JSON-able header and the learned arrays."""
+        meta = {"spec": asdict(self.spec), "lrs": self.net.lrs.tolist(), "lr": self.lr, "steps": self.steps}
+        arrays = {"params": self.net.params, "table": self.enc.table, "matrix": self.enc.matrix}
+        return meta, dict(arrays, moments=self.moments)
+
+    @classmethod
+    def restored(cls, meta: dict, arrays: dict[str, np.ndarray], width: int, height: int) -> Model:
+        """A saved model: its spec rebuilds the layout, the arrays fill it."""
+        spec = NetSpec(**dict(meta["spec"], hidden=tuple(meta["spec"]["hidden"])))
+        enc = encoding.make(spec, width, height, np.random.default_rng(0))
+        enc.table, enc.matrix = arrays["table"], arrays["matrix"]
+        lrs = np.array(meta["lrs"], np.float32)
+        net = Network(spec.hidden, arrays["params"], lrs, spec.act, spec.omega, enc.dim)
+        return cls(spec, net, enc, meta["lr"], arrays["moments"], meta["steps"])
 
 
 MAX_PARAMS = 50_000_000  # 200 MB of float32, three times that with Adam's moments
@@ -62,7 +78,7 @@ def check_size(spec: NetSpec, width: int, height: int) -> None:
     if spec.encoding == "grid":
         from . import grid
 
-        count += grid.plan(width, height, spec.grid, spec.features, spec.cap).size
+        count += grid.plan(width, height, spec.levels, spec.features, spec.cap).size
     if count > MAX_PARAMS:
         raise AnimlearnError(
             f"the {spec.text()} network has {count:,} parameters, more than {MAX_PARAMS:,}; "

@@ -105,7 +105,7 @@ def update(model: Model, grad: np.ndarray, factor: float = 1.0) -> None:
     lr = np.float32(model.lr * factor)
     if spec.optimizer == "adam":
         n = model.learnable
-        m, v = model.state[:n], model.state[n:]
+        m, v = model.moments[:n], model.moments[n:]
         m *= BETA1
         m += (1 - BETA1) * grad
         v *= BETA2
@@ -118,9 +118,9 @@ def update(model: Model, grad: np.ndarray, factor: float = 1.0) -> None:
         np.divide(m, grad, out=grad)
         grad *= np.float32(step)
     elif spec.optimizer == "momentum":
-        model.state *= MOMENTUM
-        model.state += grad
-        grad[:] = model.state
+        model.moments *= MOMENTUM
+        model.moments += grad
+        grad[:] = model.moments
         grad *= lr
     else:  # sgd: the network's per-layer rates (see network.create)
         at = model.enc.learnable

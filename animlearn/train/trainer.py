@@ -29,7 +29,7 @@ class Stopped(Exception):
 
 
 class Trainer:
-    """Trains `models` on (coords, colours), one epoch per call to `epoch()`."""
+    """Trains `models` on (coords, colours), an epoch per pass over `epoch_parts()`."""
 
     def __init__(self, models: list[Model], coords: np.ndarray, colours: np.ndarray, seed: int):
         self.models = models
@@ -48,18 +48,20 @@ class Trainer:
             for m, f in zip(models, self.feats)
         ]
 
-    def epoch(self) -> list[float]:
-        """Train every network one epoch; returns each one's mean squared error
-        per channel over the epoch (measured before each update)."""
-        *_, losses = self.epoch_parts(1)
-        return losses
+    def saved(self) -> dict:
+        """Where training stands: epochs done and the shuffling stream's state."""
+        return {"epochs_done": self.epochs_done, "rng_state": self.rng.bit_generator.state}
+
+    def restore(self, saved: dict) -> None:
+        self.epochs_done = saved["epochs_done"]
+        self.rng.bit_generator.state = saved["rng_state"]
 
     def epoch_parts(self, parts: int) -> Iterator[list[float]]:
         """Train every network one epoch in `parts` near-equal slices of one shuffled
         order, yielding after each slice each network's mean squared error per
         channel over that slice, so frames can be painted inside an epoch.
 
-        The updates are the same as `epoch()`'s: only the pauses differ. The epoch
+        The updates do not depend on `parts`: only the pauses do. The epoch
         counts as done once the last slice is trained.
         """
         n = len(self.coords)

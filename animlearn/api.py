@@ -1,0 +1,199 @@
+"""render() and paint(): short functions over a Run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from . import encoders, notebook
+from .canvas.compose import paint as paint_model
+from .config import settings as settings_mod
+from .config.options import RunOptions
+from .config.settings import Settings
+from .encoders import pngs, still
+from .errors import AnimlearnError, Diverged
+from .io import checkpoint, log, target
+from .io.atomic import writable
+from .nets.model import Model
+from .run import EpochReport, Run, Snapshot
+from .train.trainer import Stopped
+
+CHECKPOINT_SECONDS = 30.0  # between checkpoint saves; one is also saved on exit
+
+
+@dataclass
+class RenderResult:
+    outputs: list[Path]
+    frames: int
+    epochs: int
+    names: list[str]
+    psnrs: list[float]  # each network's final PSNR against the target, dB
+    seconds: float
+    interrupted: bool = False
+    settings: Settings | None = field(default=None, repr=False)
+    holdout_psnrs: list[float] = field(default_factory=list)  # on hidden pixels, with --holdout
+    log: Path | None = None
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows a render's animation inline (the IPython display protocol)."""
+        return notebook.html(self.outputs)
+
+
+class Interrupted(Exception):
+    """Training was interrupted; the frames so far were written."""
+
+    def __init__(self, result: RenderResult):
+        super().__init__("interrupted")
+        self.result = result
+
+
+RUN_OPTIONS = {f.name for f in fields(RunOptions)}
+
+
+def render(
+    image: str | Path,
+    output: str | Path | Sequence[str | Path],
+    *,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
+    **options: Any,
+) -> RenderResult:
+    """Train networks to paint `image` and write their learning as an animation.
+
+    `options` are the fields of config.settings.Settings (epochs, size, nets,
+    lr, holdout, fps, ...; None or absent: the preset's) and of
+    config.options.RunOptions (preset, frames, log, checkpoint, resume). `nets`
+    are specs such as '4x300' or '3x256:relu:fourier=256:adam', one panel each.
+    With `checkpoint`, the run is saved every CHECKPOINT_SECONDS and on exit;
+    `resume` continues a saved run to `epochs`. Raises AnimlearnError for bad
+    input, Diverged if a network blows up (after writing the frames so far),
+    and Interrupted on Ctrl-C (ditto).
+    """
+    given = {k: options.pop(k) for k in RUN_OPTIONS & options.keys()}
+    files = RunOptions(**{k: Path(v) if k != "preset" else v for k, v in given.items() if v is not None})
+    saved = checkpoint.read(files.resume) if files.resume is not None else None
+    if saved:
+        done = saved.meta["epochs_done"]
+        s = settings_mod.resumed(settings_mod.from_dict(saved.meta["settings"]), done, **options)
+    else:
+        s = settings_mod.resolve(files.preset, **options)
+    image = Path(image)
+    opts = encoders.Options(fps=s.fps, hold=s.hold, quality=s.quality)
+    paths = encoders.check_outputs(output, opts, source=image)
+    _check_files(files)
+    tgt = target.load(image, s.size)
+    for note in tgt.notes if on_note is not None else []:
+        on_note(note)
+    if saved and checkpoint.digest(tgt.pixels) != saved.meta["target_digest"]:
+        raise AnimlearnError(f"{image}: a different picture from the one the checkpoint trained on")
+    run = Run.restored(saved, files.resume, s, tgt) if saved else Run.new(s, tgt)
+    stopped = _train(run, files.checkpoint, on_epoch)
+    result = _result(run, paths, files, stopped)
+    _write(run, paths, opts, files)
+    if isinstance(stopped, Diverged):
+        stopped.result = result
+        raise stopped
+    if stopped is not None:
+        raise Interrupted(result)
+    return result
+
+
+def _check_files(files: RunOptions) -> None:
+    """Refuse, before any training, files that could not be written."""
+    if files.frames is not None and files.frames.exists() and not files.frames.is_dir():
+        raise AnimlearnError(f"--frames {files.frames}: is a file; give a folder")
+    if files.log is not None:
+        log.check(files.log)
+    if files.checkpoint is not None:
+        writable(files.checkpoint)
+
+
+class Autosave:
+    """Keeps the latest end-of-epoch snapshot; saves it now and then, and at the end."""
+
+    def __init__(self, run: Run, path: Path, on_epoch: Callable[[EpochReport], None] | None):
+        self.run, self.path, self.on_epoch = run, path, on_epoch
+        self.last: Snapshot | None = run.snapshot() if run.epochs_done else None
+        self.saved_at = time.monotonic()
+
+    def __call__(self, report: EpochReport) -> None:
+        self.last = self.run.snapshot()
+        if time.monotonic() - self.saved_at > CHECKPOINT_SECONDS:
+            self.save()
+        if self.on_epoch is not None:
+            self.on_epoch(report)
+
+    def save(self) -> None:
+        if self.last is not None:
+            self.run.save(self.path, self.last)
+            self.saved_at = time.monotonic()
+
+
+def _train(
+    run: Run, path: Path | None, on_epoch: Callable[[EpochReport], None] | None
+) -> BaseException | None:
+    """Train to the end or to a stop, then save the last good checkpoint; what stopped it, if anything."""
+    autosave = Autosave(run, path, on_epoch) if path is not None else None
+    stopped: BaseException | None = None
+    try:
+        run.train(on_epoch=autosave or on_epoch)
+    except (KeyboardInterrupt, Stopped, Diverged) as e:
+        stopped = e
+    finally:
+        run.close(wait=not isinstance(stopped, KeyboardInterrupt))
+        if autosave is not None and not isinstance(stopped, Diverged):  # keep the last good one
+            autosave.save()
+    return stopped
+
+
+def _result(run: Run, paths: list[Path], files: RunOptions, stopped: BaseException | None) -> RenderResult:
+    board = run.board
+    return RenderResult(
+        paths,
+        len(run.buffer),
+        run.epochs_done,
+        board.names,
+        list(board.psnrs),
+        run.seconds,
+        interrupted=stopped is not None,
+        settings=run.settings,
+        holdout_psnrs=list(board.held) if run.held_out is not None else [],
+        log=files.log,
+    )
+
+
+def _write(run: Run, paths: list[Path], opts: encoders.Options, files: RunOptions) -> None:
+    try:
+        if len(run.buffer):
+            for path in paths:
+                encoders.write(run.buffer, path, opts)
+            if files.frames is not None:
+                pngs.write(run.buffer, files.frames)
+            if files.log is not None:
+                log.write(run.board.rows, files.log)
+    finally:
+        run.buffer.close()
+
+
+def paint(saved: str | Path, output: str | Path, *, size: int = 1024, net: str = "deep") -> Path:
+    """Paint one of the checkpoint's networks so that the longer side is `size` px,
+    with the training picture's aspect; returns the path written. `net` is a panel
+    number counted from 1 on the left, 'shallow' (the --shallow network) or 'deep'
+    (the first other one)."""
+    output = still.check(Path(output))
+    writable(output)
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 8192:
+        raise AnimlearnError(f"--size {size!r}: must be a whole number from 1 to 8192")
+    cp = checkpoint.read(saved)
+    width, height = cp.meta["size"]
+    models = [Model.restored(m, a, width, height) for m, a in zip(cp.meta["models"], cp.arrays)]
+    names = {"shallow": 0, "deep": 1} if cp.meta["settings"]["shallow"] else {"deep": 0}
+    index = int(net) - 1 if net.isdigit() else names.get(net)
+    if index is None or not 0 <= index < len(models):
+        have = ", ".join(f"{k} ({m.name})" for k, m in enumerate(models, start=1))
+        raise AnimlearnError(f"--net {net!r}: not in this checkpoint; give a panel number: {have}")
+    still.write(paint_model(models[index], *target.fitted(width, height, size)), output)
+    return output

@@ -1,0 +1,105 @@
+"""How an option is declared: once, as a dataclass field whose metadata carries its help,
+its --help group, its values in the presets, and whether it shapes training.
+
+The CLI builds its flags from these fields and the Python API checks keyword
+arguments against them, so a new option is one field plus the code that uses it.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import Field, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+# --help panels, in the order they are shown.
+GROUPS = ("Networks", "Training", "Frames", "Output", "Runs")
+PRESET_NAMES = ("quick", "seed", "sharp", "instant")
+
+
+def option(
+    default: Any,
+    help: str,
+    group: str,
+    *,
+    presets: dict[str, Any] | None = None,
+    training: bool = False,
+    flag: str | None = None,
+    cli: type | None = None,
+    parse: Callable[[Any], Any] | None = None,
+    shown: str | None = None,
+    metavar: str | None = None,
+) -> Any:
+    """A dataclass field declaring one option.
+
+    `training`: it shapes the weights or the frames, so a resumed run keeps the
+    checkpoint's value. `flag`: the CLI spelling when it is not --name (e.g. an
+    on-only switch '--shallow'). `cli`: the type the CLI reads when it differs
+    from the field's (text to be parsed). `parse`: turns what a user gave into
+    the field's type. `shown`: the default as --help shows it, when the value
+    itself (or None) would not say it.
+    """
+    assert group in GROUPS, group
+    meta = dict(
+        help=help,
+        group=group,
+        presets=presets or {},
+        training=training,
+        flag=flag,
+        cli=cli,
+        parse=parse,
+        shown=shown,
+        metavar=metavar,
+    )
+    return field(default=default, metadata=meta)
+
+
+def declared(cls: type) -> Iterator[tuple[Field, type]]:
+    """Each option field of a dataclass with its resolved type (None stripped)."""
+    hints = typing.get_type_hints(cls)
+    for f in fields(cls):
+        kinds = [t for t in typing.get_args(hints[f.name]) if t is not type(None)]
+        yield f, (kinds[0] if len(kinds) == 1 else hints[f.name])
+
+
+def shown_default(f: Field) -> str | bool:
+    """The default as --help shows it, with the presets' own values."""
+    meta = f.metadata
+    if meta["shown"] is not None:
+        text = meta["shown"]
+    elif f.default is None or f.default is False:
+        return False
+    else:
+        text = _text(f.default)
+    extra = [f"{name}: {_text(value)}" for name, value in meta["presets"].items()]
+    return "; ".join([text, *extra])
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Where a run starts from and what it writes beside its animations."""
+
+    preset: str = option(
+        "quick",
+        "Starting settings: 'quick' (about a minute), 'seed' (the blog's experiment), "
+        "'sharp' (best picture per second in the seed's parameter budget), 'instant' (no budget).",
+        "Runs",
+    )
+    frames: Path | None = option(None, "Also write every frame as a PNG into this folder.", "Output")
+    log: Path | None = option(
+        None,
+        "Write a CSV row per network per frame: epoch, network, parameters, loss, PSNR, "
+        "hold-out PSNR, seconds.",
+        "Output",
+    )
+    checkpoint: Path | None = option(
+        None, "Save the run here every 30 s and on exit, to --resume later.", "Runs"
+    )
+    resume: Path | None = option(None, "Continue a run saved with --checkpoint, up to --epochs.", "Runs")
