@@ -58,8 +58,14 @@ class Run:
         target: Target,
         models: list[Model],
         order_seed: int,
+        *,
         on_paint: Callable[[float, list[np.ndarray]], None] | None = None,
+        compose: bool = True,
+        cores: int | None = None,
     ):
+        """`on_paint(epochs, paintings)` gets each model's picture at every frame's moment;
+        without `compose`, those pictures are all a run keeps (a sweep's trials);
+        `cores` bounds the training threads (see Trainer)."""
         s = self.settings = settings
         self.target, self.models = target, models
         hide = np.random.default_rng(np.random.SeedSequence(s.seed, spawn_key=(HOLDOUT_STREAM,)))
@@ -67,7 +73,7 @@ class Run:
         self.board = Scoreboard(models, target.pixels, self.held_out)
         self.buffer = FrameBuffer()
         keep = np.flatnonzero(~self.held_out.ravel()) if self.held_out is not None else slice(None)
-        self.trainer = Trainer(models, target.coords[keep], target.colours[keep], seed=order_seed)
+        self.trainer = Trainer(models, target.coords[keep], target.colours[keep], order_seed, cores)
         self.painter = Painter(
             self.board,
             self.buffer,
@@ -76,6 +82,7 @@ class Run:
             captions=s.caption,
             plot=s.plot,
             on_paint=on_paint,
+            compose=compose,
         )
         self.steps = set(frame_steps(s.epochs, s.frames_per_epoch, s.step_every, s.schedule))
         self.step = 0  # of the schedule's grid, trained so far
@@ -89,19 +96,20 @@ class Run:
         return cls(settings, target, models, order_seed, **kwargs)
 
     @classmethod
-    def restored(cls, saved: checkpoint.Saved, frames: Path, settings: Settings, target: Target) -> Run:
+    def restored(
+        cls, saved: checkpoint.Saved, frames: Path, settings: Settings, target: Target, **kwargs
+    ) -> Run:
         """The run a checkpoint holds, to go on to `settings.epochs`; `frames` is its file."""
         meta = saved.meta
-        models = [
-            Model.restored(m, a, target.width, target.height) for m, a in zip(meta["models"], saved.arrays)
-        ]
-        run = cls(settings, target, models, order_seed=0)  # the order's stream is restored below
+        size = target.width, target.height
+        models = [Model.restored(m, a, *size) for m, a in zip(meta["models"], saved.arrays)]
+        run = cls(settings, target, models, 0, **kwargs)  # the order's stream is restored below
         run.trainer.restore(meta)
         run.board.restore(meta["scores"])
         for frame in checkpoint.frames(frames):
             run.buffer.append(frame)
         run.step = run.trainer.epochs_done * settings.frames_per_epoch
-        run.frames_made = len(run.buffer)
+        run.frames_made = len(run.board.history[0])  # the moments painted and scored
         run.started -= meta["seconds"]
         return run
 
@@ -156,7 +164,8 @@ class Run:
             "target_digest": self.digest,
             "size": [self.target.width, self.target.height],
         }
-        checkpoint.write(path, meta, [arrays for _, arrays in models], self.buffer, snap.frame_count)
+        kept = snap.frame_count if self.painter.compose else 0
+        checkpoint.write(path, meta, [arrays for _, arrays in models], self.buffer, kept)
 
     def close(self, wait: bool = True) -> None:
         """Stop training threads and let the painter finish its frame; with `wait`,

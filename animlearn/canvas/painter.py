@@ -32,8 +32,10 @@ class Painter:
         captions: bool,
         plot: bool,
         on_paint: Callable[[float, list[np.ndarray]], None] | None = None,
+        compose: bool = True,
     ):
-        self.board, self.buffer, self.on_paint = board, buffer, on_paint
+        """Without `compose`, a moment is only painted, scored and handed to `on_paint`."""
+        self.board, self.buffer, self.on_paint, self.compose = board, buffer, on_paint, compose
         self.height, self.width = board.target.shape[:2]
         self.k = upscale_factor(self.width, self.height)
         self.mask = None if held_out is None else np.kron(held_out, np.ones((self.k, self.k), bool))
@@ -68,6 +70,11 @@ class Painter:
             self.board.score(n, picture, x)
         if self.on_paint is not None:
             self.on_paint(x, small)
+        if self.compose:
+            self._compose(label, small)
+        self.board.log(label, losses, seconds)
+
+    def _compose(self, label: str, small: list[np.ndarray]) -> None:
         panels = [self._panel(picture) for picture in small]
         if self.target_panel is not None:
             panels.append(self.target_panel)
@@ -81,4 +88,3 @@ class Painter:
             )
         # No total in the caption: a resumed, longer run keeps the same frames.
         self.buffer.append(self.composer.compose(panels, f"epoch {label}", strip, self.board.titles()))
-        self.board.log(label, losses, seconds)

@@ -31,7 +31,16 @@ class Stopped(Exception):
 class Trainer:
     """Trains `models` on (coords, colours), an epoch per pass over `epoch_parts()`."""
 
-    def __init__(self, models: list[Model], coords: np.ndarray, colours: np.ndarray, seed: int):
+    def __init__(
+        self,
+        models: list[Model],
+        coords: np.ndarray,
+        colours: np.ndarray,
+        seed: int,
+        cores: int | None = None,
+    ):
+        """`cores`: how many the models may share (default: all this process may use);
+        it changes only the speed, never the numbers."""
         self.models = models
         self.coords = np.ascontiguousarray(coords, dtype=np.float32)
         self.colours = np.ascontiguousarray(colours, dtype=np.float32)
@@ -41,7 +50,8 @@ class Trainer:
         self._pool = ThreadPoolExecutor(max_workers=max(1, len(models)), thread_name_prefix="train")
         # Fixed encodings are computed once; a grid's features change as it learns.
         self.feats = [None if m.enc.learnable else encoding.encode(m.enc, self.coords) for m in models]
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        if cores is None:
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         threads = max(1, cores // len(models))
         self.steppers = [
             None if m.per_sample else optim.Stepper(m, f, self.coords, self.colours, threads)

@@ -1,0 +1,106 @@
+"""A sweep trial's work, as a worker process does it: a Run of one network, trained from
+its checkpoint (or from scratch) to an epoch, returned with its scores and paintings.
+
+Only plain data crosses the executor: the picture's bytes, the settings, the
+checkpoint's bytes; back come scores, paintings and the new checkpoint's bytes.
+So a worker needs animlearn installed but no disk shared with the driver.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..run import Run
+
+# A worker trains one network on one core; more threads would fight the other workers.
+SINGLE_THREAD = {
+    k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
+}
+
+
+def single_threaded(cache: Path | None = None) -> None:
+    """Before numpy or numba load in a worker: one thread each, and a Numba cache of its own
+    (workers compiling into one cache folder at once can trip over each other's index files)."""
+    for key, value in SINGLE_THREAD.items():
+        os.environ[key] = value
+    if cache is not None:
+        os.environ["NUMBA_CACHE_DIR"] = str(cache / f"worker-{os.getpid()}")
+
+
+@dataclass
+class Job:
+    trial: str  # the trial's id
+    spec: str
+    seed: int
+    picture: bytes  # the image file's bytes
+    suffix: str  # its extension, so the reader knows the format
+    settings: dict[str, Any]  # the sweep's own Settings fields: epochs, size, lr, lr_scale, holdout
+    until: int  # train to this epoch
+    checkpoint: bytes | None = None  # where the trial stopped last; None: from scratch
+
+
+@dataclass
+class Outcome:
+    trial: str
+    epochs: int  # trained so far
+    until: int  # the job's goal: equal to `epochs` unless the network diverged
+    parameters: int
+    history: list[tuple[float, float]]  # (epoch, PSNR on trained pixels), all epochs so far
+    held_history: list[tuple[float, float]]  # on hidden pixels; empty without a hold-out
+    paintings: Any  # (new epochs, h, w, 3) uint8: the picture at each epoch this job trained
+    checkpoint: bytes
+    seconds: float  # training time of the trial so far
+    diverged: str = ""  # the message, if the network blew up
+    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+
+def run_trial(job: Job) -> Outcome:
+    """Train `job` to its epoch; a diverging network comes back as an Outcome that says so."""
+    import numpy as np
+
+    from ..errors import Diverged
+
+    with tempfile.TemporaryDirectory(prefix="animlearn-trial-") as folder:
+        paintings: list[np.ndarray] = []
+        run = _open(job, Path(folder), lambda x, small: paintings.append(small[0]))
+        diverged = ""
+        try:
+            run.train(until=job.until)
+        except Diverged as e:
+            diverged = str(e)
+        finally:
+            run.close()
+        saved = Path(folder) / "trial.ckpt"
+        run.save(saved, run.snapshot())
+        shape = (0, run.target.height, run.target.width, 3)
+        board = run.board
+        return Outcome(
+            job.trial, run.epochs_done, job.until, board.counts[0], list(board.history[0]),
+            list(board.held_history[0]), np.stack(paintings) if paintings else np.zeros(shape, np.uint8),
+            saved.read_bytes(), run.seconds, diverged,
+        )  # fmt: skip
+
+
+def _open(job: Job, folder: Path, on_paint: Callable) -> Run:
+    """The trial's Run: as `render --net SPEC --seed S` would make it, or from its checkpoint."""
+    from ..config import settings
+    from ..io import checkpoint, target
+    from ..run import Run
+
+    picture = folder / f"picture{job.suffix}"
+    picture.write_bytes(job.picture)
+    s = settings.resolve("quick", nets=(job.spec,), seed=job.seed, **job.settings)
+    pixels = target.load(picture, s.size)
+    options = dict(on_paint=on_paint, compose=False, cores=1)
+    if job.checkpoint is None:
+        return Run.new(s, pixels, **options)
+    saved = folder / "from.ckpt"
+    saved.write_bytes(job.checkpoint)
+    return Run.restored(checkpoint.read(saved), saved, s, pixels, **options)
