@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from animlearn.errors import AnimlearnError
-from animlearn.sweep.expand import CONFIRM_ABOVE, confirm, expand, specs, trial_id, trials
-from animlearn.sweep.halving import Halving, Job, rungs
-from animlearn.sweep.results import Row, Spread, markdown, rank, read, records, spread, summarise, write
+from animlearn.study.expand import CONFIRM_ABOVE, confirm, expand, specs, trial_id, trials
+from animlearn.study.halving import Halving, Job, rungs
+from animlearn.study.results import Row, Spread, markdown, rank, read, records, spread, summarise, write
 
 EXAMPLE = "{2,4}x{64,256}:relu:{fourier,posenc}:adam"
 
