@@ -103,3 +103,41 @@ class RunOptions:
         None, "Save the run here every 30 s and on exit, to --resume later.", "Runs"
     )
     resume: Path | None = option(None, "Continue a run saved with --checkpoint, up to --epochs.", "Runs")
+
+
+def _nets(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+@dataclass(frozen=True)
+class StudyOptions:
+    """A sweep's own options; it shares epochs, size, lr, lr_scale and holdout with render."""
+
+    nets: tuple[str, ...] = option(
+        (),
+        "Networks to try: render's SPEC with shell-like braces, e.g. "
+        "'{2,4}x{64,256}:relu:{fourier,posenc}:adam' (8 specs). Repeat for more.",
+        "Networks",
+        flag="--net",
+        cli=list[str],
+        parse=_nets,
+        metavar="PATTERN",
+    )
+    seeds: int = option(1, "Train every spec with seeds 0 to N-1.", "Training")
+    halving: int | None = option(
+        None,
+        "Successive halving: compare trials at epochs/ETA^k and train on only the best 1/ETA.",
+        "Training",
+        metavar="ETA",
+    )
+    top: int = option(4, "How many of the best trials race side by side in race.gif and race.mp4.", "Output")
+    workers: int | None = option(
+        None, "Local worker processes, one core each.", "Runs", shown="the machine's cores"
+    )
+    scheduler: str | None = option(
+        None,
+        "Run the trials on a Dask cluster, e.g. tcp://head:8786 (pip install 'animlearn[dask]').",
+        "Runs",
+        metavar="ADDRESS",
+    )
+    yes: bool = option(False, "Run a sweep of more than 300 trials.", "Runs", flag="--yes")

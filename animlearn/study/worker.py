@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,13 +26,17 @@ SINGLE_THREAD = {
 }
 
 
-def single_threaded(cache: Path | None = None) -> None:
+def cache_root() -> Path:
+    """Where workers keep their compiled Numba kernels, one folder each."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "animlearn" / "numba"
+
+
+def single_threaded(cache: Path) -> None:
     """Before numpy or numba load in a worker: one thread each, and a Numba cache of its own
     (workers compiling into one cache folder at once can trip over each other's index files)."""
-    for key, value in SINGLE_THREAD.items():
-        os.environ[key] = value
-    if cache is not None:
-        os.environ["NUMBA_CACHE_DIR"] = str(cache / f"worker-{os.getpid()}")
+    os.environ.update(SINGLE_THREAD)
+    os.environ["NUMBA_CACHE_DIR"] = str(cache)
 
 
 @dataclass
@@ -63,6 +68,8 @@ class Outcome:
 
 def run_trial(job: Job) -> Outcome:
     """Train `job` to its epoch; a diverging network comes back as an Outcome that says so."""
+    if "numba" not in sys.modules and "NUMBA_CACHE_DIR" not in os.environ:  # a Dask worker's first trial
+        single_threaded(cache_root() / f"dask-{os.getpid()}")
     import numpy as np
 
     from ..errors import Diverged

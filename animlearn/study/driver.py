@@ -1,0 +1,153 @@
+"""The sweep's driver: hands trials to workers as the halving scheduler asks, and keeps
+what comes back on disk (checkpoints, paintings, result rows), so a sweep run again
+into the same folder goes on where it stopped and trains nothing twice.
+
+A job trains a trial in chunks of at most a sixth of the epochs: each chunk ends in
+a checkpoint, the point an interrupted sweep or a lost worker goes on from.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import AnimlearnError
+from ..io import checkpoint
+from ..io.atomic import replacing
+from . import results
+from .executors import Cluster, Local
+from .expand import Trial
+from .halving import Halving
+from .halving import Job as Step
+from .results import Row
+from .worker import Job, Outcome
+
+CHUNKS = 6  # a rung of E epochs trains in chunks of at most E / CHUNKS
+MAX_LOST = 3  # pools lost in a row, with no job back, before the sweep gives up
+
+
+@dataclass
+class Plan:
+    trials: list[Trial]
+    settings: dict[str, Any]  # the Settings fields every trial shares: epochs, size, lr, lr_scale, holdout
+    eta: int | None  # successive halving's; None: every trial trains to the end
+    picture: bytes
+    suffix: str
+    folder: Path
+
+    @property
+    def epochs(self) -> int:
+        return self.settings["epochs"]
+
+
+class Study:
+    def __init__(self, plan: Plan, on_row: Callable[[Row], None] | None = None):
+        self.plan, self.on_row = plan, on_row
+        self.trials = {t.id: t for t in plan.trials}
+        self.rows = [r for r in results.read(plan.folder) if r.trial in self.trials and r.rung <= plan.epochs]
+        ids = [t.id for t in plan.trials]
+        self.scheduler = Halving.resume(ids, plan.epochs, plan.eta, results.records(self.rows))
+        self.chunk = max(1, math.ceil(plan.epochs / CHUNKS))
+        self.restarts = 0  # local pools made anew after a worker died
+        self.lost = 0  # ... since the last job that came back
+
+    def folder(self, trial: str) -> Path:
+        return self.plan.folder / "trials" / trial
+
+    def run(self, workers: Local | Cluster) -> None:
+        """Until the scheduler has decided everything; Ctrl-C stops it between any two results."""
+        running: dict[Future, Step] = {}
+        while True:
+            while len(running) < workers.workers and (step := self.scheduler.next_job()) is not None:
+                running[workers.submit(self._job(step))] = step
+            if not running:
+                return
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                step = running.pop(future)
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:  # a local worker died: every job in the pool is lost
+                    running = self._restart(workers, [step, *running.values()])
+                    break
+                self.lost = 0
+                if outcome.epochs < step.stop and not outcome.diverged:
+                    self._store(outcome)
+                    running[workers.submit(self._job(step))] = step  # the rung's next chunk
+                else:
+                    self._finish(step, outcome)
+
+    def _restart(self, workers: Local | Cluster, steps: list[Step]) -> dict[Future, Step]:
+        self.restarts += 1
+        self.lost += 1
+        if self.lost > MAX_LOST:
+            raise AnimlearnError(
+                f"the local workers died {self.lost} times in a row without finishing a job; if this is a "
+                "script, call animlearn.sweep() under `if __name__ == '__main__':` (workers re-import it)"
+            )
+        workers.restart()
+        return {workers.submit(self._job(step)): step for step in steps}
+
+    def _job(self, step: Step) -> Job:
+        """The next chunk of `step`, from the trial's latest checkpoint at or before its goal."""
+        trial = self.trials[step.trial]
+        saved = self.folder(trial.id) / "trial.ckpt"
+        done = epochs_done(saved)
+        start = done if done is not None and done <= step.stop else None
+        until = min(step.stop, (start or 0) + self.chunk)
+        data = saved.read_bytes() if start else None
+        p = self.plan
+        return Job(trial.id, trial.spec, trial.seed, p.picture, p.suffix, p.settings, until, data)
+
+    def _store(self, outcome: Outcome) -> None:
+        """Keep the trial's new checkpoint and the paintings of the epochs it just trained."""
+        folder = self.folder(outcome.trial)
+        folder.mkdir(parents=True, exist_ok=True)
+        # history spans every epoch so far, the new paintings only this job's
+        old = paintings(folder)[: max(0, len(outcome.history) - len(outcome.paintings))]
+        with replacing(folder / "paintings.npy") as tmp, open(tmp, "wb") as f:
+            np.save(f, np.concatenate([old, outcome.paintings]) if len(old) else outcome.paintings)
+        with replacing(folder / "trial.ckpt") as tmp:
+            tmp.write_bytes(outcome.checkpoint)
+
+    def _finish(self, step: Step, outcome: Outcome) -> None:
+        if not outcome.diverged:
+            self._store(outcome)
+        trial = self.trials[step.trial]
+        psnr = outcome.history[-1][1] if outcome.history else None
+        held = outcome.held_history[-1][1] if outcome.held_history else None
+        status = "diverged" if outcome.diverged else "ok"
+        row = Row(
+            trial.id, trial.spec, trial.seed, trial.label, outcome.parameters, step.stop, outcome.epochs,
+            None, psnr, held, outcome.seconds, status,
+        )  # fmt: skip
+        self.rows = [r for r in self.rows if (r.trial, r.rung) != (row.trial, row.rung)] + [row]
+        self.scheduler.report(step.trial, step.stop, row.score)
+        self.write()
+        if self.on_row is not None:
+            self.on_row(row)
+
+    def final_rows(self) -> list[Row]:
+        """Every row, with where halving stopped each trial as far as it is decided."""
+        return [replace(r, stopped_at=self.scheduler.stopped_at(r.trial)) for r in self.rows]
+
+    def write(self) -> None:
+        results.write(self.final_rows(), self.plan.folder)
+
+
+def epochs_done(saved: Path) -> int | None:
+    """The epochs a trial's checkpoint holds, or None if it has none."""
+    return checkpoint.read(saved).meta["epochs_done"] if saved.is_file() else None
+
+
+def paintings(folder: Path) -> np.ndarray:
+    """The trial's painting at each epoch it trained, as stored, memory-mapped."""
+    path = folder / "paintings.npy"
+    return np.load(path, mmap_mode="r") if path.is_file() else np.zeros((0, 0, 0, 3), np.uint8)

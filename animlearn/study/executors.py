@@ -1,0 +1,104 @@
+"""Where trials run: a local process pool by default, or a Dask cluster. Both are
+concurrent.futures executors, so the driver has one code path for either.
+
+A local worker that dies (killed, out of memory) breaks Python's pool: the pool is
+made anew and the jobs it held are submitted again. A Dask cluster reschedules a
+dead worker's task by itself.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ..errors import AnimlearnError
+from .worker import Job, cache_root, run_trial, single_threaded
+
+CONNECT_SECONDS = 20  # to reach a scheduler; the error must come within 30 s
+
+
+def _start_worker(cache: Path, slot: Any) -> None:
+    # The driver handles Ctrl-C and ends its workers; they must not print tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with slot.get_lock():
+        slot.value += 1
+        number = slot.value
+    single_threaded(cache / f"local-{number}")
+
+
+class Local:
+    """A pool of `workers` single-threaded processes on this machine."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        # spawn: a fresh interpreter, so the one-thread settings apply before numpy loads
+        self.context = multiprocessing.get_context("spawn")
+        self.slot = self.context.Value("i", 0)
+        self.pool = self._pool()
+
+    def _pool(self) -> ProcessPoolExecutor:
+        self.slot.value = 0  # a new pool's workers reuse the slots' caches
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=self.context,
+            initializer=_start_worker,
+            initargs=(cache_root(), self.slot),
+        )
+
+    def submit(self, job: Job) -> Future:
+        return self.pool.submit(run_trial, job)
+
+    def restart(self) -> None:
+        """After a worker died: the old pool is broken, its jobs are lost."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._pool()
+
+    def close(self, now: bool = False) -> None:
+        if now:  # Ctrl-C: the workers ignore SIGINT, so end them
+            for child in multiprocessing.active_children():
+                child.terminate()
+        self.pool.shutdown(wait=not now, cancel_futures=True)
+
+
+class Cluster:
+    """A Dask cluster's workers, through distributed's Client and its executor."""
+
+    def __init__(self, address: str):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise AnimlearnError(
+                f"--scheduler {address}: Dask is not installed; pip install 'animlearn[dask]'"
+            ) from None
+        try:
+            self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as e:
+            why = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise AnimlearnError(
+                f"--scheduler {address}: cannot reach a Dask scheduler ({why}); check the address "
+                "and that the scheduler is running"
+            ) from None
+        self.workers = max(1, len(self.client.scheduler_info()["workers"]))
+        self.executor: Executor = self.client.get_executor(pure=False)
+
+    def submit(self, job: Job) -> Future:
+        return self.executor.submit(run_trial, job)
+
+    def restart(self) -> None:
+        """Nothing to do: the scheduler reruns a dead worker's task elsewhere."""
+
+    def close(self, now: bool = False) -> None:
+        self.executor.shutdown(wait=False)
+        self.client.close()
+
+
+def connect(workers: int | None, scheduler: str | None) -> Local | Cluster:
+    if scheduler:
+        return Cluster(scheduler)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise AnimlearnError(f"--workers {workers!r}: give a whole number, 1 or more")
+    return Local(workers or len(os.sched_getaffinity(0)))

@@ -1,0 +1,120 @@
+"""sweep(): many networks on one picture, each trained alone, ranked; on this machine's
+cores or on a Dask cluster."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from .. import notebook
+from ..config import settings
+from ..config.options import StudyOptions
+from ..errors import AnimlearnError
+from ..io import checkpoint, target
+from . import expand, results
+from .driver import Plan, Study
+from .executors import connect
+from .results import Row
+
+SHARED = ("epochs", "size", "lr", "lr_scale", "holdout")  # render's options a sweep takes
+STUDY = {f.name for f in fields(StudyOptions)}
+
+
+@dataclass
+class SweepResult:
+    folder: Path
+    rows: list[Row]  # each trial's final row, best first
+    outputs: list[Path]
+    seconds: float
+    trials: int
+    interrupted: bool = False
+    restarts: int = field(default=0, repr=False)  # local pools made anew after a worker died
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the leaderboard and the contact sheet."""
+        head = "<tr>" + "".join(f"<th>{h}</th>" for h in ("rank", "network", "PSNR dB", "epochs")) + "</tr>"
+        body = "".join(
+            f"<tr><td>{k}</td><td>{escape(r.label)}</td><td>{_score(r)}</td><td>{r.epochs}</td></tr>"
+            for k, r in enumerate(self.rows, start=1)
+        )
+        sheet = [p for p in self.outputs if p.name == "sheet.png"]
+        return f"<table>{head}{body}</table>" + (notebook.html(sheet) if sheet else "")
+
+
+def _score(r: Row) -> str:
+    if r.status == "diverged":
+        return "diverged"
+    return f"{r.psnr:.2f}" + ("" if r.holdout_psnr is None else f" / {r.holdout_psnr:.2f} hidden")
+
+
+class SweepInterrupted(Exception):
+    """Ctrl-C: the results so far were written."""
+
+    def __init__(self, result: SweepResult):
+        super().__init__("interrupted")
+        self.result = result
+
+
+def sweep(
+    image: str | Path, out_dir: str | Path, *, on_row: Callable[[Row], None] | None = None, **options: Any
+) -> SweepResult:
+    """Train every network that `nets` (render specs with shell-like braces) names, with
+    `seeds` seeds each, alone on `image`, and rank them; write results.csv, results.md,
+    sheet.png, chart.png, race.gif and race.mp4 and the trials' checkpoints into `out_dir`.
+
+    Options: those of StudyOptions (nets, seeds, halving, top, workers, scheduler, yes)
+    and render's epochs, size, lr, lr_scale and holdout. Run again into the same folder,
+    a sweep trains nothing twice. Raises AnimlearnError for bad input before anything
+    trains, and SweepInterrupted on Ctrl-C after writing the results so far."""
+    study = StudyOptions(**{k: options.pop(k) for k in STUDY & set(options) if options[k] is not None})
+    unknown = set(options) - set(SHARED)
+    if unknown:
+        raise TypeError(f"sweep() got unknown option(s): {', '.join(sorted(unknown))}")
+    plan, count = _plan(Path(image), Path(out_dir), study, options)
+    start = time.perf_counter()
+    driver = Study(plan, on_row)
+    workers = connect(study.workers, study.scheduler)
+    interrupted = False
+    try:
+        driver.run(workers)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        workers.close(now=interrupted)
+    driver.write()
+    outputs = [plan.folder / results.CSV_NAME, plan.folder / results.MARKDOWN_NAME]
+    ranked = results.rank(driver.final_rows())
+    result = SweepResult(
+        plan.folder, ranked, outputs, time.perf_counter() - start, count, interrupted, driver.restarts
+    )
+    if interrupted:
+        raise SweepInterrupted(result)
+    return result
+
+
+def _plan(image: Path, folder: Path, study: StudyOptions, options: dict[str, Any]) -> tuple[Plan, int]:
+    """Everything checked before anything trains: specs, numbers, picture, folder."""
+    if not study.nets:
+        raise AnimlearnError("no networks given; name some with --net, e.g. --net '{2,4}x64:relu:adam'")
+    nets = expand.specs(study.nets)
+    s = settings.resolve("quick", **options)
+    for name in ("seeds", "top"):
+        value = getattr(study, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise AnimlearnError(f"--{name} {value!r}: give a whole number, 1 or more")
+    if folder.exists() and not folder.is_dir():
+        raise AnimlearnError(f"{folder}: is a file; give a folder for the sweep's results")
+    if not folder.parent.is_dir():
+        raise AnimlearnError(f"{folder}: folder {folder.parent} does not exist; create it first")
+    pixels = target.load(image, s.size)  # a picture we cannot read fails here, not in a worker
+    shared = {k: getattr(s, k) for k in SHARED}
+    context = dict(shared, picture=checkpoint.digest(pixels.pixels))
+    del context["epochs"]
+    trials = expand.trials(nets, study.seeds, context)
+    expand.confirm(len(trials), study.yes)
+    folder.mkdir(exist_ok=True)
+    return Plan(trials, shared, study.halving, image.read_bytes(), image.suffix, folder), len(trials)
