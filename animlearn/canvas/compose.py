@@ -1,4 +1,4 @@
-"""Painting and composing: networks' pictures, panels, titles, caption -> one RGB frame."""
+"""Composing: panels, their titles, a chart and a caption -> one RGB frame."""
 
 from __future__ import annotations
 
@@ -8,61 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ..io.target import grid
-from ..nets.model import Model, predict
-
 BACKGROUND = (255, 255, 255)
 INK = (40, 40, 40)
 GAP = 6  # px between panels
-MIN_SIDE = 256  # frames' panels are at least this long on their longer side
-
-
-def paint(model: Model, width: int, height: int) -> np.ndarray:
-    """The model's picture of a width x height raster: (h, w, 3) uint8."""
-    rgb = predict(model, grid(width, height))
-    return (np.clip(rgb, 0.0, 1.0) * 255 + 0.5).astype(np.uint8).reshape(height, width, 3)
-
-
-def psnr(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float:
-    """Peak signal-to-noise ratio of two uint8 pictures, in dB; over the pixels
-    where `where` (h, w) is true, if given (NaN if there are none)."""
-    diff = a.astype(np.float64) - b.astype(np.float64)
-    if where is not None:
-        if not where.any():
-            return float("nan")
-        diff = diff[where]
-    mse = np.mean(diff**2) / 255.0**2
-    return float("inf") if mse == 0 else float(10 * np.log10(1.0 / mse))
-
-
-def _erode(mask: np.ndarray) -> np.ndarray:
-    """Pixels of `mask` whose four neighbours are all in it too."""
-    m = np.pad(mask, 1)
-    return mask & m[:-2, 1:-1] & m[2:, 1:-1] & m[1:-1, :-2] & m[1:-1, 2:]
-
-
-def outline(picture: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The picture with the border of the masked (h, w) region drawn white, then
-    black inside it, so hidden patches show on light and dark paintings alike."""
-    once = _erode(mask)
-    out = picture.copy()
-    out[mask & ~once] = 255
-    out[once & ~_erode(once)] = 0
-    return out
-
-
-def upscale_factor(width: int, height: int) -> int:
-    """Integer factor that brings the longer side to at least MIN_SIDE px."""
-    return max(1, -(-MIN_SIDE // max(width, height)))
-
-
-def enlarge(picture: np.ndarray, k: int) -> np.ndarray:
-    """Scale a picture up k times, smoothly (painting at k times the size
-    would cost k^2 forward passes per frame)."""
-    if k == 1:
-        return picture
-    h, w = picture.shape[:2]
-    return np.asarray(Image.fromarray(picture).resize((w * k, h * k), Image.Resampling.BICUBIC))
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:

@@ -14,8 +14,9 @@ import numpy as np
 
 from ..nets.model import Model
 from .buffer import FrameBuffer
-from .compose import Composer, enlarge, outline, paint, upscale_factor
+from .compose import Composer
 from .metrics import Scoreboard
+from .paint import enlarge, outline, paint, upscale_factor
 from .plot import strip as chart
 
 STRIP_HEIGHT = 120  # px of the --plot strip
