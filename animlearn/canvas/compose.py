@@ -6,15 +6,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
+
+from .fonts import font, printable
 
 BACKGROUND = (255, 255, 255)
 INK = (40, 40, 40)
 GAP = 6  # px between panels
-
-
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
 
 
 def columns(n: int) -> int:
@@ -35,7 +33,6 @@ class Composer:
     strip_height: int = 0
 
     def __post_init__(self) -> None:
-        self.font = _font(self.font_size)
         self.line_height = self.font_size + 4
         lines = max(t.count("\n") + 1 for t in self.titles)
         self.title_height = lines * self.line_height + 4 if self.captions else 0
@@ -75,10 +72,8 @@ class Composer:
 
     def _text(self, draw: ImageDraw.ImageDraw, text: str, cx: float, cy: float, room: float) -> None:
         """Centred text, shrunk to fit `room` px if it must."""
-        text = text.replace("×", "x")  # Pillow's built-in font has no glyph for ×
+        text = printable(text)
         size = self.font_size
-        font = self.font
-        while size > 7 and draw.textlength(text, font=font) > room - 4:
+        while size > 7 and draw.textlength(text, font=font(size)) > room - 4:
             size -= 1
-            font = _font(size)
-        draw.text((cx, cy), text, fill=INK, font=font, anchor="mm")
+        draw.text((cx, cy), text, fill=INK, font=font(size), anchor="mm")

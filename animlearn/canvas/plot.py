@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from .compose import BACKGROUND, INK
+from .fonts import font, printable
 
 Series = list[tuple[float, float]]  # (seconds since the start, PSNR dB)
 Colour = tuple[int, int, int]
@@ -34,11 +34,6 @@ SWATCH = 14  # px of line drawn before each legend name
 HOLDOUT_NOTE = "dashed: hidden pixels"
 
 
-@lru_cache(maxsize=16)
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
-
-
 def _finite(series: Series) -> Series:
     return [(float(t), float(v)) for t, v in series if math.isfinite(t) and math.isfinite(v)]
 
@@ -61,14 +56,14 @@ def _legend(
 ) -> list[list[tuple[float, str, Colour | None]]]:
     """Entries (text, colour; None for a note without a swatch) laid out in rows that fit `width`:
     a list of rows, each a list of (x, text, colour)."""
-    font, gap, room = _font(size), 10, width - 2 * PAD
+    face, gap, room = font(size), 10, width - 2 * PAD
     rows: list[list[tuple[float, str, Colour | None]]] = []
     x = PAD
     for text, colour in entries:
         lead = SWATCH + 3 if colour is not None else 0
-        while len(text) > 1 and lead + draw.textlength(text, font=font) > room:
+        while len(text) > 1 and lead + draw.textlength(text, font=face) > room:
             text = text[:-4] + "..." if len(text) > 4 else text[:-1]  # too long for any row: shorten
-        w = lead + draw.textlength(text, font=font)
+        w = lead + draw.textlength(text, font=face)
         if not rows or x + w > PAD + room:
             rows.append([])
             x = PAD
@@ -122,7 +117,7 @@ def strip(
     lo = 5.0 * math.floor((min(values) - 1) / 5) if values else 10.0
     hi = 5.0 * math.ceil((max(values) + 1) / 5) if values else 30.0
 
-    entries = [(name.replace("×", "x"), COLOURS[k % len(COLOURS)]) for k, name in enumerate(names)]
+    entries = [(printable(name), COLOURS[k % len(COLOURS)]) for k, name in enumerate(names)]
     entries += [(HOLDOUT_NOTE, None)] if dashed is not None else []
     for size in range(max(7, min(13, height // 9)), 6, -1):  # smaller text until the chart has room
         rows = _legend(draw, entries, width, size)
@@ -130,20 +125,20 @@ def strip(
         bottom = max(height - size - 6, top + 1)
         if bottom - top >= MIN_PLOT:
             break
-    font = _font(size)
+    face = font(size)
     for r, row in enumerate(rows):
         y = PAD + r * (size + 3) + (size + 3) / 2
         for x, text, colour in row:
             if colour is not None:
                 draw.line([(x, y), (x + SWATCH, y)], fill=colour, width=LINE)
             draw.text(
-                (x + (SWATCH + 3 if colour else 0), y), text, fill=colour or INK, font=font, anchor="lm"
+                (x + (SWATCH + 3 if colour else 0), y), text, fill=colour or INK, font=face, anchor="lm"
             )
 
     ph = bottom - top
     yticks = _ticks(lo, hi, _step(hi - lo, min(ph // (size + 4), MAX_TICKS), 5))
     ylabels = [f"{v:g}" + (" dB" if v == yticks[-1] else "") for v in yticks]
-    left = PAD + round(max([draw.textlength(s, font=font) for s in ylabels], default=0)) + 5
+    left = PAD + round(max([draw.textlength(s, font=face) for s in ylabels], default=0)) + 5
     right = max(width - PAD - 1, left + 1)
     pw = right - left
 
@@ -153,20 +148,20 @@ def strip(
     for v, label in zip(yticks, ylabels):
         y = at(0, v)[1]
         draw.line([(left, y), (right, y)], fill=GRID)
-        draw.text((left - 4, y), label, fill=INK, font=font, anchor="rm")
+        draw.text((left - 4, y), label, fill=INK, font=face, anchor="rm")
     draw.line([(left, top), (left, bottom), (right, bottom)], fill=INK)
 
-    room = 1.5 * draw.textlength(f"{end:g} {unit}", font=font) + 10  # px per tick: labels well apart
+    room = 1.5 * draw.textlength(f"{end:g} {unit}", font=face) + 10  # px per tick: labels well apart
     xticks = _ticks(0, end, _step(end, min(int(pw // room), MAX_TICKS), 0))
     edge = width - PAD  # right end of the free space, moving left as labels are placed
     for t in reversed(xticks):  # right to left, so the label with the unit is always shown
         x = at(t, lo)[0]
         label = f"{t:g}" + (f" {unit}" if t == xticks[-1] else "")
-        w = draw.textlength(label, font=font)
+        w = draw.textlength(label, font=face)
         x0 = min(max(x - w / 2, left - 2), width - PAD - w)
         draw.line([(x, bottom), (x, bottom + 2)], fill=INK)
         if x0 + w <= edge:
-            draw.text((x0, bottom + 3), label, fill=INK, font=font, anchor="la")
+            draw.text((x0, bottom + 3), label, fill=INK, font=face, anchor="la")
             edge = x0 - 6
 
     # Lines drawn on the chart's own area, so nothing strays onto the labels.
