@@ -17,7 +17,7 @@ from .buffer import FrameBuffer
 from .compose import Composer
 from .metrics import Scoreboard
 from .paint import enlarge, outline, paint, upscale_factor
-from .plot import strip as chart
+from .plot import chart
 
 STRIP_HEIGHT = 120  # px of the --plot strip
 
@@ -84,8 +84,6 @@ class Painter:
             board = self.board
             dashed = board.held_history if board.hidden is not None else None
             # The axis grows with the run (no fixed total), so a resumed run's frames match.
-            strip = chart(
-                self.composer.width, STRIP_HEIGHT, board.history, board.names, None, dashed, "epochs"
-            )
+            strip = chart(self.composer.width, STRIP_HEIGHT, board.history, board.names, dashed, "epochs")
         # No total in the caption: a resumed, longer run keeps the same frames.
         self.buffer.append(self.composer.compose(panels, f"epoch {label}", strip, self.board.titles()))
