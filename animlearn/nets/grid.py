@@ -57,12 +57,17 @@ class Plan:
     @property
     def dim(self) -> int:
         """Floats in one coordinate's code."""
-        return self.levels * self.features
+        return code_size(self.levels, self.features)
 
     @property
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(res_x, res_y, offset, entries, hashed), in the order encode and backward take them."""
         return self.res_x, self.res_y, self.offset, self.entries, self.hashed
+
+
+def code_size(levels: int, features: int) -> int:
+    """Floats in one coordinate's code: each level's interpolated features, side by side."""
+    return levels * features
 
 
 def plan(width: int, height: int, levels: int, features: int = 2, cap: int = 0, base: int = 16) -> Plan:
