@@ -2,7 +2,7 @@
 
 A picture's square [0, 1]^2 is covered by `levels` grids, from `base` cells on
 the longer side up to one vertex per pixel centre (the convention of
-target.grid: x is the column, y the row). Every vertex holds `features` learnable
+target.raster: x is the column, y the row). Every vertex holds `features` learnable
 floats; a coordinate's code is, per level, the bilinear interpolation of its
 cell's four vertices, so the code is linear in the table and a coordinate at a
 pixel centre reads exactly that pixel's vertex on the top level.
