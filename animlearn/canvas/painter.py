@@ -82,7 +82,7 @@ class Painter:
         strip = None
         if self.plot:
             board = self.board
-            dashed = board.held_history if board.hidden is not None else None
+            dashed = board.held_history if board.held_out is not None else None
             # The axis grows with the run (no fixed total), so a resumed run's frames match.
             strip = chart(self.composer.width, STRIP_HEIGHT, board.history, board.names, dashed, "epochs")
         # No total in the caption: a resumed, longer run keeps the same frames.
