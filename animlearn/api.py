@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from . import encoders, notebook
-from .canvas.compose import paint as paint_model
+from .canvas.paint import paint as paint_model
 from .config import settings as settings_mod
 from .config.options import RunOptions
 from .config.settings import Settings

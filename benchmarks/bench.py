@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from animlearn.config.spec import NetSpec
+from animlearn.io.target import raster
 from animlearn.nets import model, network
 from animlearn.train import kernels
 from animlearn.train.trainer import CHUNK, Trainer
@@ -42,11 +43,6 @@ def best_of(fn, repeats: int) -> float:
     return min(times)
 
 
-def grid(h: int = H, w: int = W) -> np.ndarray:
-    ys, xs = np.mgrid[0:h, 0:w]
-    return np.stack([xs.ravel() / (w - 1), ys.ravel() / (h - 1)], axis=1).astype(np.float32)
-
-
 def sgemm_gflops() -> float:
     """One core's float32 matrix product, in a child process limited to one BLAS thread."""
     code = (
@@ -70,7 +66,7 @@ def kernel_rate(hidden: tuple[int, ...], samples: int) -> float:
     """Per-sample SGD samples/s, called in the trainer's chunks."""
     rng = np.random.default_rng(0)
     net = network.create(hidden, 0.1, "fan-in", rng)
-    coords, colours = grid(), rng.random((H * W, 3), dtype=np.float32)
+    coords, colours = raster(W, H), rng.random((H * W, 3), dtype=np.float32)
     order = rng.permutation(H * W)[:samples].astype(np.int64)
     sizes = net.sizes
     rest = (  # scratch acts, delta, grad; the activation
@@ -92,7 +88,7 @@ def kernel_rate(hidden: tuple[int, ...], samples: int) -> float:
 def together_vs_alone(pixels: int) -> tuple[float, float, float]:
     """Seconds for one epoch over `pixels` pixels: deep alone, shallow alone, both at once."""
     rng = np.random.default_rng(1)
-    coords, colours = grid()[:pixels], rng.random((pixels, 3), dtype=np.float32)
+    coords, colours = raster(W, H)[:pixels], rng.random((pixels, 3), dtype=np.float32)
 
     def epoch(hiddens) -> float:
         nets = [model.build(NetSpec(h), 0.1, "fan-in", W, H, np.random.default_rng(0)) for h in hiddens]
@@ -160,7 +156,7 @@ def picture(tmp: Path) -> Path:
         return MONA
     from PIL import Image
 
-    xy = grid()
+    xy = raster(W, H)
     rgb = np.stack([xy[:, 0], xy[:, 1], 0.5 + 0.5 * np.sin(9 * xy[:, 0] * xy[:, 1])], axis=1)
     path = tmp / "generated.png"
     Image.fromarray((rgb.reshape(H, W, 3) * 255).astype(np.uint8)).save(path)
@@ -182,7 +178,7 @@ def main() -> None:
         row(f"  GFLOP/s, ratio to SGEMM ({name})", f"{gflops:.1f} GFLOP/s", f"{gflops / sgemm:.2f} x SGEMM")
 
     deep = model.build(NetSpec(DEEP), 0.1, "fan-in", W, H, np.random.default_rng(0))
-    xy = grid()
+    xy = raster(W, H)
     model.predict(deep, xy)
     paint = best_of(lambda: model.predict(deep, xy), 5)
     row(

@@ -24,7 +24,7 @@ from PIL import Image
 from animlearn import encoders
 from animlearn.assemble import frame_files
 from animlearn.canvas.buffer import FrameBuffer
-from animlearn.canvas.compose import psnr
+from animlearn.canvas.metrics import psnr
 
 
 def decoded(path: Path, count: int, fps: float) -> list[np.ndarray]:

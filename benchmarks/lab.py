@@ -16,7 +16,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the CLI: two threads of
 
 import numpy as np  # noqa: E402
 
-from animlearn.canvas.compose import paint, psnr  # noqa: E402
+from animlearn.canvas.metrics import psnr  # noqa: E402
+from animlearn.canvas.paint import paint  # noqa: E402
 from animlearn.config import (
     settings,  # noqa: E402
     spec,  # noqa: E402

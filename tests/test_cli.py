@@ -12,7 +12,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import animlearn
-from animlearn.canvas.compose import psnr
+from animlearn.canvas.metrics import psnr
 from animlearn.cli import app
 
 runner = CliRunner()

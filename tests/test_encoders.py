@@ -11,7 +11,7 @@ from PIL import Image
 
 from animlearn import encoders
 from animlearn.canvas.buffer import FrameBuffer
-from animlearn.canvas.compose import psnr
+from animlearn.canvas.metrics import psnr
 from animlearn.encoders import gif, mp4, pngs
 from animlearn.errors import AnimlearnError
 

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from animlearn.canvas.buffer import FrameBuffer
-from animlearn.canvas.compose import GAP, Composer, enlarge, outline, paint, psnr, upscale_factor
+from animlearn.canvas.compose import GAP, Composer
+from animlearn.canvas.metrics import psnr
+from animlearn.canvas.paint import enlarge, outline, paint, upscale_factor
 from animlearn.config.spec import NetSpec
 from animlearn.nets import model, network
 

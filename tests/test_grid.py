@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from animlearn.io.target import grid as raster
+from animlearn.io.target import raster
 from animlearn.nets import grid
 
 

@@ -166,7 +166,7 @@ def test_the_trainer_trains_with_the_networks_activation(act):
 
 @pytest.mark.parametrize("act", kernels.ACTS)
 def test_each_activation_learns_a_smooth_picture(act):
-    coords = target.grid(40, 30)
+    coords = target.raster(40, 30)
     colours = (smooth_picture(40, 30).reshape(-1, 3) / np.float32(255)).astype(np.float32)
     m = model.build(NetSpec((64, 64), act=act), lr_for(act), "fan-in", 1, 1, np.random.default_rng(0))
     trainer = Trainer([m], coords, colours, seed=0)

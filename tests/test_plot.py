@@ -1,13 +1,16 @@
-"""The PSNR strip: what a viewer sees of each network's line, its colour, its legend and its axes."""
+"""The PSNR chart: what a viewer sees of each network's line, its colour, its legend and its axes."""
 
 from collections import Counter
 
 import numpy as np
 import pytest
 
-from animlearn.canvas.plot import strip
+from animlearn.canvas.plot import chart
 
 NAN, INF = float("nan"), float("inf")
+INK = (40, 40, 40)  # axes and labels
+BLUE, VERMILLION = (0, 114, 178), (213, 94, 0)  # Okabe and Ito's first two colours: networks 1 and 2
+LINE = 2  # px, a line's width: it may reach this far above the top of the axis
 
 
 def rising(seconds: float = 60, start: float = 12, end: float = 32) -> list[tuple[float, float]]:
@@ -18,106 +21,151 @@ def flat(db: float, seconds: float = 60) -> list[tuple[float, float]]:
     return [(t, db) for t in np.linspace(0, seconds, 31)]
 
 
-def drawn(picture: np.ndarray, names: list[str], width: int, height: int, **kw) -> np.ndarray:
-    """Which pixels the data changed: the same strip with empty histories has the same legend."""
-    empty = strip(width, height, [[] for _ in names], names, total=60, **kw)
-    return (picture != empty).any(axis=-1)
+def axes(picture: np.ndarray) -> tuple[int, int, int, int]:
+    """(left, right, top, bottom) of the axis lines: the time axis is the longest line in the
+    text colour, the dB axis rises from its left end."""
+    ink = (picture == INK).all(axis=-1)
+    bottom = int(ink.sum(axis=1).argmax())
+    cols = np.flatnonzero(ink[bottom])
+    run = max(np.split(cols, np.flatnonzero(np.diff(cols) > 1) + 1), key=len)
+    left, right, top = int(run[0]), int(run[-1]), bottom
+    while top > 0 and ink[top - 1, left]:
+        top -= 1
+    return left, right, top, bottom
 
 
-def line_colours(picture: np.ndarray, changed: np.ndarray) -> list[tuple[int, ...]]:
-    """The colours of the lines: common, and not the greys of text and grid (black is a line's)."""
-    counts = Counter(map(tuple, picture[changed].tolist()))
+def inside(picture: np.ndarray) -> np.ndarray:
+    """Pixels within the axes (where the lines are drawn), as an (h, w) mask."""
+    left, right, top, bottom = axes(picture)
+    mask = np.zeros(picture.shape[:2], bool)
+    mask[top - LINE : bottom, left + 1 : right + 1] = True
+    return mask
+
+
+def legend(picture: np.ndarray) -> np.ndarray:
+    """The rows above the axes, where the legend is."""
+    return picture[: axes(picture)[2] - LINE - 1]
+
+
+def pixels(picture: np.ndarray, colour: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the pixels within the axes that are exactly `colour`."""
+    return np.nonzero(inside(picture) & (picture == colour).all(axis=-1))
+
+
+def tinted(picture: np.ndarray, colour: tuple[int, ...]) -> int:
+    """How many pixels are `colour` partly blended with white: the anti-aliased edges of text in it
+    (a line is drawn in the colour itself)."""
+    fade = 255 - picture.astype(float)  # how far from white
+    want = 255 - np.array(colour, float)
+    share = fade.sum(axis=-1) / want.sum()
+    blend = (np.abs(fade - share[..., None] * want) <= 6).all(axis=-1)
+    return int((blend & (0.15 < share) & (share < 0.9)).sum())
+
+
+def line_colours(picture: np.ndarray) -> list[tuple[int, ...]]:
+    """The colours of the lines within the axes: common, and not the greys of text and grid
+    (black is a line's)."""
+    counts = Counter(map(tuple, picture[inside(picture)].tolist()))
     return [c for c, n in counts.most_common() if n >= 20 and (len(set(c)) > 1 or c == (0, 0, 0))]
 
 
-def rows_of(picture: np.ndarray, changed: np.ndarray, colour: tuple[int, ...]) -> tuple[np.ndarray, ...]:
-    return np.nonzero(changed & (picture == colour).all(axis=-1))
-
-
 @pytest.mark.parametrize("width,height", [(640, 140), (200, 100), (300, 40)])
-def test_shape(width, height):
-    picture = strip(width, height, [rising()], ["net"], total=60)
+def test_each_network_is_a_line_in_its_colour_at_its_psnr(width, height):
+    picture = chart(width, height, [flat(20), flat(30)], ["a", "b"])
     assert picture.shape == (height, width, 3) and picture.dtype == np.uint8
+    left, right, top, bottom = axes(picture)
+    assert right - left > 0.7 * width and bottom - top >= 8
+    for colour, db in ((BLUE, 20), (VERMILLION, 30)):
+        ys, xs = pixels(picture, colour)
+        # 20 and 30 dB: the axis is rounded out to 5 dB at least 1 dB past them, 15 to 35 dB.
+        want = bottom - (db - 15) / (35 - 15) * (bottom - top)
+        assert len(ys) and abs(ys.mean() - want) <= 1.5 and ys.max() - ys.min() <= LINE
+        assert xs.min() <= left + 2 and xs.max() >= right - 2, "from the first time to the last"
 
 
 def test_a_rising_series_is_drawn_higher_on_the_right():
-    picture = strip(400, 120, [rising()], ["net"], total=60)
-    changed = drawn(picture, ["net"], 400, 120)
-    (colour,) = line_colours(picture, changed)
-    ys, xs = rows_of(picture, changed, colour)
+    picture = chart(400, 120, [rising()], ["net"])
+    (colour,) = line_colours(picture)
+    assert colour == BLUE
+    ys, xs = pixels(picture, colour)
     left, right = xs < np.percentile(xs, 20), xs > np.percentile(xs, 80)
     assert ys[right].mean() < ys[left].mean() - 20  # rows count down the picture
     assert xs.max() - xs.min() > 300  # the whole run, 0 to 60 s, spans the chart
 
 
 def test_two_networks_have_two_colours_and_their_names_are_in_them():
-    names = ["shallow", "deep"]
-    picture = strip(400, 120, [flat(15), flat(30)], names, total=60)
-    changed = drawn(picture, names, 400, 120)
-    colours = line_colours(picture, changed)
-    assert len(colours) == 2
-    low, high = (rows_of(picture, changed, c)[0].mean() for c in colours)
-    assert abs(low - high) > 20  # two separate lines, each in one colour
-    legend = strip(400, 120, [[], []], names, total=60)
-    assert all((legend == c).all(axis=-1).sum() > 20 for c in colours)
+    picture = chart(400, 120, [flat(15), flat(30)], ["shallow", "deep"])
+    assert sorted(line_colours(picture)) == sorted([BLUE, VERMILLION])
+    low, high = (pixels(picture, c)[0].mean() for c in (BLUE, VERMILLION))
+    assert low - high > 20  # two separate lines, each in one colour; 30 dB above 15 dB
+    assert all(tinted(legend(picture), c) > 40 for c in (BLUE, VERMILLION)), "names in their colour"
 
 
 def test_eight_networks_in_200_px_get_eight_colours():
     names = [f"deep {k} 64×64" for k in range(8)]
-    picture = strip(200, 110, [flat(12 + 4 * k) for k in range(8)], names, total=60)
-    assert len(line_colours(picture, drawn(picture, names, 200, 110))) == 8
+    picture = chart(200, 110, [flat(12 + 4 * k) for k in range(8)], names)
+    assert len(line_colours(picture)) == 8
 
 
 @pytest.mark.parametrize(
     "series",
-    [
-        [[]],
-        [[(0.0, 20.0)]],
-        [[(0.0, NAN), (1.0, INF), (NAN, 20.0), (2.0, -INF)]],  # nothing drawable
-        [[(0.0, 10.0), (5.0, NAN), (10.0, 20.0), (15.0, INF), (20.0, 25.0)]],
-        [[], [(0.0, 20.0)], rising(), [(1.0, NAN)]],
-    ],
+    [[], [(0.0, NAN), (1.0, INF), (NAN, 20.0), (2.0, -INF)]],  # nothing drawable
 )
-def test_empty_single_and_nonfinite_points_are_drawn_or_skipped(series):
-    names = [f"net {k}" for k in range(len(series))]
-    for total in (None, 60.0):
-        picture = strip(300, 100, series, names, total=total, dashed=series)
-        assert picture.shape == (100, 300, 3)
+def test_a_history_with_nothing_drawable_draws_no_line_but_the_axes_and_the_legend(series):
+    picture = chart(300, 100, [series], ["net"], dashed=[series])
+    assert len(pixels(picture, BLUE)[0]) == 0
+    left, right, top, bottom = axes(picture)
+    assert right - left > 200 and bottom - top > 30
+    assert (legend(picture) == BLUE).all(axis=-1).sum() > 20, "the network's name is still in the legend"
+
+
+def test_a_single_point_is_a_dot():
+    picture = chart(300, 100, [[(0.0, 20.0)]], ["net"])
+    ys, xs = pixels(picture, BLUE)
+    assert 9 <= len(ys) and ys.max() - ys.min() <= 2 * LINE + 2 and xs.max() - xs.min() <= 2 * LINE + 2
 
 
 def test_nonfinite_points_are_skipped_not_the_whole_line():
+    gappy = [(0.0, 10.0), (5.0, NAN), (10.0, 20.0), (15.0, INF), (20.0, 25.0)]
+    finite = [(0.0, 10.0), (10.0, 20.0), (20.0, 25.0)]
+    assert np.array_equal(chart(300, 100, [gappy], ["net"]), chart(300, 100, [finite], ["net"]))
     series = [(t, NAN if k % 3 == 0 else v) for k, (t, v) in enumerate(rising())]
-    picture = strip(400, 120, [series], ["net"], total=60)
-    assert (picture == strip(400, 120, [[p for p in series if p[1] == p[1]]], ["net"], total=60)).all()
+    picture = chart(400, 120, [series], ["net"])
+    assert np.array_equal(picture, chart(400, 120, [[p for p in series if p[1] == p[1]]], ["net"]))
+    xs = pixels(picture, BLUE)[1]
+    assert xs.max() - xs.min() > 300
+
+
+def test_networks_keep_their_colours_whatever_the_others_have_drawn():
+    picture = chart(300, 100, [[], [(0.0, 20.0)], rising(), [(1.0, NAN)]], list("abcd"))
+    assert len(pixels(picture, VERMILLION)[0]) >= 9, "b's dot, in the second colour"
+    assert len(pixels(picture, (0, 158, 115))[1]) > 200, "c's line, in the third colour"
+    assert not len(pixels(picture, BLUE)[0]) and not len(pixels(picture, (204, 121, 167))[0]), "a, d: none"
 
 
 def test_the_same_histories_give_the_same_pixels():
-    args = 320, 100, [rising(), flat(20)], ["a", "b"], 60.0, [flat(18), []]
-    assert (strip(*args) == strip(*args)).all()
-
-
-def test_the_axes_stay_put_as_the_history_grows():
-    history = [(t, 30 - 18 * np.exp(-t / 5)) for t in np.linspace(0, 60, 61)]  # 12 to 30 dB early on
-    half = strip(400, 120, [history[:31]], ["net"], total=60)
-    full = strip(400, 120, [history], ["net"], total=60)
-    changed = (half != full).any(axis=-1)
-    assert changed.any() and np.nonzero(changed)[1].min() > 190  # only the new, right half differs
+    args = 320, 100, [rising(), flat(20)], ["a", "b"], [flat(18), []]
+    assert (chart(*args) == chart(*args)).all()
 
 
 def test_the_hold_out_line_is_dashed_in_the_same_colour():
-    names = ["net"]
-    picture = strip(400, 120, [flat(30)], names, total=60, dashed=[flat(15)])
-    changed = drawn(picture, names, 400, 120, dashed=[[]])
-    (colour,) = line_colours(picture, changed)
-    ys, xs = rows_of(picture, changed, colour)
+    picture = chart(400, 120, [flat(30)], ["net"], dashed=[flat(15)])
+    (colour,) = line_colours(picture)
+    ys, xs = pixels(picture, colour)
     solid, dashed = ys < ys.mean(), ys > ys.mean()  # 30 dB is higher up than 15 dB
-    for line, gaps in ((solid, False), (dashed, True)):
+    span = np.unique(xs).max() - np.unique(xs).min() + 1
+    for line, share, gaps in ((solid, (0.97, 1.0), False), (dashed, (0.45, 0.75), True)):  # 6 px on, 4 off
         columns = np.unique(xs[line])
         assert columns.max() - columns.min() > 300
+        assert share[0] <= len(columns) / span <= share[1]
         assert (np.diff(columns) > 1).any() == gaps
 
 
 def test_the_legend_says_what_dashed_lines_are():
-    with_note = strip(400, 120, [flat(30)], ["net"], total=60, dashed=[[]])
-    without = strip(400, 120, [flat(30)], ["net"], total=60)
-    assert (with_note[:20] != without[:20]).any()
+    def text(picture: np.ndarray) -> int:
+        """Dark grey pixels in the legend right of the dB labels: the note's text (names are in colour)."""
+        top = legend(picture)[:, axes(picture)[0] + 1 :].astype(int)
+        return int(((top.max(axis=-1) - top.min(axis=-1) <= 8) & (top.max(axis=-1) < 160)).sum())
+
+    assert text(chart(400, 120, [flat(30)], ["net"], dashed=[[]])) > 30
+    assert text(chart(400, 120, [flat(30)], ["net"])) == 0

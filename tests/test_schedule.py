@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 import animlearn
-from animlearn.canvas import compose as frames_mod
+from animlearn.canvas.compose import Composer
 from animlearn.config.schedule import epoch_label, frame_steps
 from animlearn.config.spec import NetSpec
 from animlearn.nets import model
@@ -67,9 +67,9 @@ def test_frame_count_and_caption_follow_the_schedule(
     picture, tmp_path, monkeypatch, options, count, first, last
 ):
     captions = []
-    compose = frames_mod.Composer.compose
+    compose = Composer.compose
     monkeypatch.setattr(
-        frames_mod.Composer,
+        Composer,
         "compose",
         lambda self, panels, caption="", strip=None, titles=None: (
             captions.append(caption) or compose(self, panels, caption, strip, titles)

@@ -8,17 +8,30 @@ import math
 import numpy as np
 
 from ..nets.model import Model
-from .compose import psnr
+
+
+def psnr(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float:
+    """Peak signal-to-noise ratio of two uint8 pictures, in dB; over the pixels
+    where `where` (h, w) is true, if given (NaN if there are none)."""
+    diff = a.astype(np.float64) - b.astype(np.float64)
+    if where is not None:
+        if not where.any():
+            return float("nan")
+        diff = diff[where]
+    mse = np.mean(diff**2) / 255.0**2
+    return float("inf") if mse == 0 else float(10 * np.log10(1.0 / mse))
 
 
 class Scoreboard:
-    def __init__(self, models: list[Model], target: np.ndarray, hidden: np.ndarray | None):
+    """Each model's PSNR history on trained and on held-out pixels, its title and its log rows."""
+
+    def __init__(self, models: list[Model], target: np.ndarray, held_out: np.ndarray | None):
         self.names = [m.name for m in models]
         self.specs = [m.spec.text() for m in models]
         self.counts = [m.learnable for m in models]
         self.target = target
-        self.hidden = hidden  # (h, w) bool: pixels never trained on, or None
-        self.trained = None if hidden is None else ~hidden
+        self.held_out = held_out  # (h, w) bool: pixels never trained on, or None
+        self.trained_on = None if held_out is None else ~held_out
         self.history: list[list[tuple[float, float]]] = [[] for _ in models]
         self.held_history: list[list[tuple[float, float]]] = [[] for _ in models]
         self.rows: list[dict] = []
@@ -35,15 +48,15 @@ class Scoreboard:
 
     def score(self, k: int, painted: np.ndarray, x: float) -> None:
         """Model k's painting of the training raster, at x epochs."""
-        self.history[k].append((x, psnr(painted, self.target, self.trained)))
-        if self.hidden is not None:
-            self.held_history[k].append((x, psnr(painted, self.target, self.hidden)))
+        self.history[k].append((x, psnr(painted, self.target, self.trained_on)))
+        if self.held_out is not None:
+            self.held_history[k].append((x, psnr(painted, self.target, self.held_out)))
 
     def titles(self) -> list[str]:
         """Panel titles: the network, then its parameter count and latest PSNR."""
         out = []
         for name, count, p, h in zip(self.names, self.counts, self.psnrs, self.held):
-            score = f"{p:.1f} dB" if self.hidden is None else f"{p:.1f} dB, hidden {h:.1f} dB"
+            score = f"{p:.1f} dB" if self.held_out is None else f"{p:.1f} dB, hidden {h:.1f} dB"
             out.append(f"{name}\n{count:,} parameters · {score}")
         return out
 
@@ -57,7 +70,7 @@ class Scoreboard:
                     "parameters": self.counts[k],
                     "loss": f"{loss:.6g}",
                     "psnr": f"{psnrs[k]:.3f}",
-                    "holdout_psnr": "" if self.hidden is None else f"{held[k]:.3f}",
+                    "holdout_psnr": "" if self.held_out is None else f"{held[k]:.3f}",
                     "seconds": f"{seconds:.3f}",
                 }
             )

@@ -14,9 +14,10 @@ import numpy as np
 
 from ..nets.model import Model
 from .buffer import FrameBuffer
-from .compose import Composer, enlarge, outline, paint, upscale_factor
+from .compose import Composer
 from .metrics import Scoreboard
-from .plot import strip as chart
+from .paint import enlarge, outline, paint, upscale_factor
+from .plot import chart
 
 STRIP_HEIGHT = 120  # px of the --plot strip
 
@@ -81,10 +82,8 @@ class Painter:
         strip = None
         if self.plot:
             board = self.board
-            dashed = board.held_history if board.hidden is not None else None
+            dashed = board.held_history if board.held_out is not None else None
             # The axis grows with the run (no fixed total), so a resumed run's frames match.
-            strip = chart(
-                self.composer.width, STRIP_HEIGHT, board.history, board.names, None, dashed, "epochs"
-            )
+            strip = chart(self.composer.width, STRIP_HEIGHT, board.history, board.names, dashed, "epochs")
         # No total in the caption: a resumed, longer run keeps the same frames.
         self.buffer.append(self.composer.compose(panels, f"epoch {label}", strip, self.board.titles()))

@@ -1,14 +1,15 @@
-"""A PSNR-over-time strip: each network's history as a small line chart, to go under a frame."""
+"""A PSNR-over-time chart: each network's history as a small line chart, to go under a frame."""
 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from .compose import BACKGROUND, INK
+from .fonts import font, printable
 
 Series = list[tuple[float, float]]  # (seconds since the start, PSNR dB)
 Colour = tuple[int, int, int]
@@ -34,11 +35,6 @@ SWATCH = 14  # px of line drawn before each legend name
 HOLDOUT_NOTE = "dashed: hidden pixels"
 
 
-@lru_cache(maxsize=16)
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
-
-
 def _finite(series: Series) -> Series:
     return [(float(t), float(v)) for t, v in series if math.isfinite(t) and math.isfinite(v)]
 
@@ -61,14 +57,14 @@ def _legend(
 ) -> list[list[tuple[float, str, Colour | None]]]:
     """Entries (text, colour; None for a note without a swatch) laid out in rows that fit `width`:
     a list of rows, each a list of (x, text, colour)."""
-    font, gap, room = _font(size), 10, width - 2 * PAD
+    face, gap, room = font(size), 10, width - 2 * PAD
     rows: list[list[tuple[float, str, Colour | None]]] = []
     x = PAD
     for text, colour in entries:
         lead = SWATCH + 3 if colour is not None else 0
-        while len(text) > 1 and lead + draw.textlength(text, font=font) > room:
+        while len(text) > 1 and lead + draw.textlength(text, font=face) > room:
             text = text[:-4] + "..." if len(text) > 4 else text[:-1]  # too long for any row: shorten
-        w = lead + draw.textlength(text, font=font)
+        w = lead + draw.textlength(text, font=face)
         if not rows or x + w > PAD + room:
             rows.append([])
             x = PAD
@@ -94,89 +90,95 @@ def _dashed(draw: ImageDraw.ImageDraw, xy: list[tuple[float, float]], colour: Co
             s, phase = s + step, (phase + step) % period
 
 
-def strip(
-    width: int,
-    height: int,
-    series: list[Series],
-    names: list[str],
-    total: float | None = None,
-    dashed: list[Series] | None = None,
-    unit: str = "s",
-) -> np.ndarray:
-    """Each network's PSNR (dB) over time (`unit` on the axis): a (height, width, 3) uint8 chart.
+@dataclass(frozen=True)
+class _Axes:
+    """The plot area in px, and the time and dB ranges it spans."""
 
-    `series[k]` is network k's (time, dB) history so far and `names[k]` its legend entry;
-    NaN and infinite points are skipped. `total` ends the time axis (the run's expected length,
-    so the axis stays put from frame to frame; None: the latest time so far). `dashed`, if
-    given, holds each network's hold-out history, drawn dashed in the same colour.
-    """
-    image = Image.new("RGB", (width, height), BACKGROUND)
-    draw = ImageDraw.Draw(image)
-    solid = [_finite(s) for s in series]
-    held = [_finite(s) for s in dashed or []]
-    points = [p for s in solid + held for p in s]
-    end = max([total if total is not None and math.isfinite(total) else 0.0] + [t for t, _ in points])
-    end = end if end > 0 else 1.0
-    values = [v for _, v in points]
-    # Rounded out to 5 dB at least 1 dB past the data: the range only grows as the history does.
-    lo = 5.0 * math.floor((min(values) - 1) / 5) if values else 10.0
-    hi = 5.0 * math.ceil((max(values) + 1) / 5) if values else 30.0
+    left: int
+    right: int
+    top: int
+    bottom: int
+    end: float  # time at the right edge; it starts at 0
+    lo: float  # dB at the bottom edge
+    hi: float  # dB at the top edge
 
-    entries = [(name.replace("×", "x"), COLOURS[k % len(COLOURS)]) for k, name in enumerate(names)]
-    entries += [(HOLDOUT_NOTE, None)] if dashed is not None else []
-    for size in range(max(7, min(13, height // 9)), 6, -1):  # smaller text until the chart has room
+    def at(self, t: float, v: float) -> tuple[float, float]:
+        """Where (time, dB) is drawn."""
+        pw, ph = self.right - self.left, self.bottom - self.top
+        return self.left + t / self.end * pw, self.bottom - (v - self.lo) / (self.hi - self.lo) * ph
+
+
+def _fit_legend(
+    draw: ImageDraw.ImageDraw, entries: list[tuple[str, Colour | None]], width: int, height: int
+) -> tuple[int, list[list[tuple[float, str, Colour | None]]], int, int]:
+    """(font size, legend rows, top, bottom of the plot area): smaller text until the chart has room."""
+    for size in range(max(7, min(13, height // 9)), 6, -1):
         rows = _legend(draw, entries, width, size)
         top = PAD + len(rows) * (size + 3) + size // 2 + 2  # half a label of room for the top y tick
         bottom = max(height - size - 6, top + 1)
         if bottom - top >= MIN_PLOT:
             break
-    font = _font(size)
+    return size, rows, top, bottom
+
+
+def _draw_legend(
+    draw: ImageDraw.ImageDraw, rows: list[list[tuple[float, str, Colour | None]]], size: int
+) -> None:
+    face = font(size)
     for r, row in enumerate(rows):
         y = PAD + r * (size + 3) + (size + 3) / 2
         for x, text, colour in row:
             if colour is not None:
                 draw.line([(x, y), (x + SWATCH, y)], fill=colour, width=LINE)
             draw.text(
-                (x + (SWATCH + 3 if colour else 0), y), text, fill=colour or INK, font=font, anchor="lm"
+                (x + (SWATCH + 3 if colour else 0), y), text, fill=colour or INK, font=face, anchor="lm"
             )
 
-    ph = bottom - top
-    yticks = _ticks(lo, hi, _step(hi - lo, min(ph // (size + 4), MAX_TICKS), 5))
+
+def _y_axis(
+    draw: ImageDraw.ImageDraw, width: int, top: int, bottom: int, end: float, lo: float, hi: float, size: int
+) -> _Axes:
+    """Draws the dB gridlines, their labels and both axis lines; the plot area left of the labels."""
+    face = font(size)
+    yticks = _ticks(lo, hi, _step(hi - lo, min((bottom - top) // (size + 4), MAX_TICKS), 5))
     ylabels = [f"{v:g}" + (" dB" if v == yticks[-1] else "") for v in yticks]
-    left = PAD + round(max([draw.textlength(s, font=font) for s in ylabels], default=0)) + 5
-    right = max(width - PAD - 1, left + 1)
-    pw = right - left
-
-    def at(t: float, v: float) -> tuple[float, float]:
-        return left + t / end * pw, bottom - (v - lo) / (hi - lo) * ph
-
+    left = PAD + round(max([draw.textlength(s, font=face) for s in ylabels], default=0)) + 5
+    axes = _Axes(left, max(width - PAD - 1, left + 1), top, bottom, end, lo, hi)
     for v, label in zip(yticks, ylabels):
-        y = at(0, v)[1]
-        draw.line([(left, y), (right, y)], fill=GRID)
-        draw.text((left - 4, y), label, fill=INK, font=font, anchor="rm")
-    draw.line([(left, top), (left, bottom), (right, bottom)], fill=INK)
+        y = axes.at(0, v)[1]
+        draw.line([(left, y), (axes.right, y)], fill=GRID)
+        draw.text((left - 4, y), label, fill=INK, font=face, anchor="rm")
+    draw.line([(left, top), (left, bottom), (axes.right, bottom)], fill=INK)
+    return axes
 
-    room = 1.5 * draw.textlength(f"{end:g} {unit}", font=font) + 10  # px per tick: labels well apart
-    xticks = _ticks(0, end, _step(end, min(int(pw // room), MAX_TICKS), 0))
+
+def _x_axis(draw: ImageDraw.ImageDraw, axes: _Axes, width: int, size: int, unit: str) -> None:
+    """Time ticks under the plot area, labelled where their labels fit."""
+    face, end = font(size), axes.end
+    room = 1.5 * draw.textlength(f"{end:g} {unit}", font=face) + 10  # px per tick: labels well apart
+    xticks = _ticks(0, end, _step(end, min(int((axes.right - axes.left) // room), MAX_TICKS), 0))
     edge = width - PAD  # right end of the free space, moving left as labels are placed
     for t in reversed(xticks):  # right to left, so the label with the unit is always shown
-        x = at(t, lo)[0]
+        x = axes.at(t, axes.lo)[0]
         label = f"{t:g}" + (f" {unit}" if t == xticks[-1] else "")
-        w = draw.textlength(label, font=font)
-        x0 = min(max(x - w / 2, left - 2), width - PAD - w)
-        draw.line([(x, bottom), (x, bottom + 2)], fill=INK)
+        w = draw.textlength(label, font=face)
+        x0 = min(max(x - w / 2, axes.left - 2), width - PAD - w)
+        draw.line([(x, axes.bottom), (x, axes.bottom + 2)], fill=INK)
         if x0 + w <= edge:
-            draw.text((x0, bottom + 3), label, fill=INK, font=font, anchor="la")
+            draw.text((x0, axes.bottom + 3), label, fill=INK, font=face, anchor="la")
             edge = x0 - 6
 
-    # Lines drawn on the chart's own area, so nothing strays onto the labels.
-    box = (left + 1, top - LINE, right + 1, bottom)
-    chart = image.crop(box)
-    ink = ImageDraw.Draw(chart)
+
+def _lines(image: Image.Image, axes: _Axes, solid: list[Series], held: list[Series]) -> None:
+    """Each network's history in its colour, hold-out dashed, onto the plot area."""
+    # Drawn on the chart's own area, so nothing strays onto the labels.
+    box = (axes.left + 1, axes.top - LINE, axes.right + 1, axes.bottom)
+    area = image.crop(box)
+    ink = ImageDraw.Draw(area)
     lines = [(k, s, True) for k, s in enumerate(held)] + [(k, s, False) for k, s in enumerate(solid)]
     for k, history, dash in lines:  # hold-out first: the training line stays on top where they meet
         colour = COLOURS[k % len(COLOURS)]
-        xy = [(x - box[0], y - box[1]) for x, y in (at(t, v) for t, v in history)]
+        xy = [(x - box[0], y - box[1]) for x, y in (axes.at(t, v) for t, v in history)]
         if len(xy) == 1:
             (x, y), r = xy[0], LINE + 1
             ink.ellipse([x - r, y - r, x + r, y + r], fill=colour)
@@ -184,5 +186,40 @@ def strip(
             _dashed(ink, xy, colour)
         else:
             ink.line(xy, fill=colour, width=LINE, joint="curve")
-    image.paste(chart, box[:2])
+    image.paste(area, box[:2])
+
+
+def chart(
+    width: int,
+    height: int,
+    series: list[Series],
+    names: list[str],
+    dashed: list[Series] | None = None,
+    unit: str = "s",
+) -> np.ndarray:
+    """Each network's PSNR (dB) over time (`unit` on the axis): a (height, width, 3) uint8 chart.
+
+    `series[k]` is network k's (time, dB) history so far and `names[k]` its legend entry;
+    NaN and infinite points are skipped. The time axis runs from 0 to the latest time so far.
+    `dashed`, if given, holds each network's hold-out history, drawn dashed in the same colour.
+    """
+    image = Image.new("RGB", (width, height), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    solid = [_finite(s) for s in series]
+    held = [_finite(s) for s in dashed or []]
+    points = [p for s in solid + held for p in s]
+    end = max([0.0] + [t for t, _ in points])
+    end = end if end > 0 else 1.0
+    values = [v for _, v in points]
+    # Rounded out to 5 dB at least 1 dB past the data: the range only grows as the history does.
+    lo = 5.0 * math.floor((min(values) - 1) / 5) if values else 10.0
+    hi = 5.0 * math.ceil((max(values) + 1) / 5) if values else 30.0
+
+    entries = [(printable(name), COLOURS[k % len(COLOURS)]) for k, name in enumerate(names)]
+    entries += [(HOLDOUT_NOTE, None)] if dashed is not None else []
+    size, rows, top, bottom = _fit_legend(draw, entries, width, height)
+    _draw_legend(draw, rows, size)
+    axes = _y_axis(draw, width, top, bottom, end, lo, hi, size)
+    _x_axis(draw, axes, width, size, unit)
+    _lines(image, axes, solid, held)
     return np.asarray(image)

@@ -33,7 +33,7 @@ class Target:
     @property
     def coords(self) -> np.ndarray:
         """(N, 2) float32 inputs (col/(w-1), row/(h-1)), row-major pixel order."""
-        return grid(self.width, self.height)
+        return raster(self.width, self.height)
 
     @property
     def colours(self) -> np.ndarray:
@@ -41,7 +41,7 @@ class Target:
         return (self.pixels.reshape(-1, 3) / np.float32(255)).astype(np.float32)
 
 
-def grid(width: int, height: int) -> np.ndarray:
+def raster(width: int, height: int) -> np.ndarray:
     """Coordinates of a width x height raster over [0, 1]^2, row-major.
 
     Any raster of the same picture maps onto the same square, so a network

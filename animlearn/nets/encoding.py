@@ -38,12 +38,11 @@ class Encoding:
 
 def dim(spec: NetSpec) -> int:
     """Features per pixel."""
-    return {
-        "raw": 2,
-        "fourier": 2 * spec.frequencies,
-        "posenc": 2 + 4 * spec.octaves,
-        "grid": spec.levels * spec.features,
-    }[spec.encoding]
+    if spec.encoding == "grid":
+        from . import grid
+
+        return grid.code_size(spec.levels, spec.features)
+    return {"raw": 2, "fourier": 2 * spec.frequencies, "posenc": 2 + 4 * spec.octaves}[spec.encoding]
 
 
 def make(spec: NetSpec, width: int, height: int, rng: np.random.Generator) -> Encoding:

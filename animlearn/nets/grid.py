@@ -2,7 +2,7 @@
 
 A picture's square [0, 1]^2 is covered by `levels` grids, from `base` cells on
 the longer side up to one vertex per pixel centre (the convention of
-target.grid: x is the column, y the row). Every vertex holds `features` learnable
+target.raster: x is the column, y the row). Every vertex holds `features` learnable
 floats; a coordinate's code is, per level, the bilinear interpolation of its
 cell's four vertices, so the code is linear in the table and a coordinate at a
 pixel centre reads exactly that pixel's vertex on the top level.
@@ -57,12 +57,17 @@ class Plan:
     @property
     def dim(self) -> int:
         """Floats in one coordinate's code."""
-        return self.levels * self.features
+        return code_size(self.levels, self.features)
 
     @property
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(res_x, res_y, offset, entries, hashed), in the order encode and backward take them."""
         return self.res_x, self.res_y, self.offset, self.entries, self.hashed
+
+
+def code_size(levels: int, features: int) -> int:
+    """Floats in one coordinate's code: each level's interpolated features, side by side."""
+    return levels * features
 
 
 def plan(width: int, height: int, levels: int, features: int = 2, cap: int = 0, base: int = 16) -> Plan:

@@ -50,9 +50,6 @@ class Network:
             at += fan_out
         return out
 
-    def is_finite(self) -> bool:
-        return bool(np.isfinite(self.params).all())
-
 
 def create(
     hidden: tuple[int, ...],
