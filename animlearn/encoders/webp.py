@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..io.atomic import replacing
+from .options import Options
 
+MAX_FPS: float | None = 50  # browsers play frames shorter than 20 ms at 100 ms
 METHOD = 4  # libwebp's effort, 0-6: 4 is its own default, a fair size for the time
 
 
@@ -37,18 +38,16 @@ class _Sequence(Image.Image):
         return self._index
 
 
-def write(frames: Sequence[np.ndarray], path: Path, options) -> None:
+def write(frames: Sequence[np.ndarray], path: Path, options: Options) -> None:
     step = 1000 / options.fps  # Pillow rounds the running sum, so no drift
     durations = [step] * len(frames)
     durations[-1] += 1000 * options.hold
-    sequence = _Sequence(frames)
-    with replacing(path) as tmp:
-        sequence.save(
-            tmp,
-            format="WEBP",
-            save_all=True,
-            duration=durations,
-            loop=0,
-            quality=options.quality,
-            method=METHOD,
-        )
+    _Sequence(frames).save(
+        path,
+        format="WEBP",
+        save_all=True,
+        duration=durations,
+        loop=0,
+        quality=options.quality,
+        method=METHOD,
+    )
