@@ -134,6 +134,20 @@ def test_webp_is_animated_lossy_loops_and_holds(tmp_path):
     assert low.stat().st_size < path.stat().st_size
 
 
+def test_webp_of_odd_sized_frames_shows_every_frame(tmp_path):
+    """41 x 31 RGB is an odd number of bytes a frame: each frame still comes back whole."""
+    frames = moving_frames(n=6)
+    path = tmp_path / "out.webp"
+    encoders.write(frames, path, encoders.Options(quality=100))
+    with Image.open(path) as im:
+        decoded = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            decoded.append(np.asarray(im.convert("RGB")))
+    assert len(decoded) == 6 and decoded[0].shape == (31, 41, 3)
+    assert min(psnr(a, b) for a, b in zip(decoded, frames)) > 30
+
+
 def mp4_info(path):
     reader = imageio_ffmpeg.read_frames(str(path))
     meta = next(reader)
