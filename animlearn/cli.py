@@ -185,7 +185,7 @@ def paint(
 @app.command()
 def encode(
     frames: Annotated[
-        list[Path], typer.Argument(help="PNG/JPEG frames, or folders of them; taken in natural name order.")
+        list[Path], typer.Argument(help="PNG/JPEG frames or folders, GIF/MP4/WebP files; natural name order.")
     ],
     output: OutputOption,
     fps: Annotated[float, typer.Option(help=FPS_HELP)] = 25.0,

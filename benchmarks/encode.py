@@ -3,9 +3,10 @@
     python benchmarks/encode.py FRAMES_DIR [--quality Q] [--panels 3] [--formats gif,mp4,webp]
 
 Frames are read in natural name order into a FrameBuffer, as `animlearn encode`
-does. PSNR compares every decoded frame with its raw frame (the hold's copies
-left out). `--panels 3` tiles each frame three times side by side, as a
-shallow | deep | target run would look, to measure memory on frames of that size.
+does (FRAMES_DIR may also be a GIF, MP4 or WebP animation). PSNR compares every
+decoded frame with its raw frame (the hold's copies left out). `--panels 3` tiles
+each frame three times side by side, as a shallow | deep | target run would look,
+to measure memory on frames of that size.
 Peak RSS is the whole process's, so run one configuration per process.
 """
 
@@ -22,9 +23,9 @@ import numpy as np
 from PIL import Image
 
 from animlearn import encoders
-from animlearn.assemble import frame_files
 from animlearn.canvas.buffer import FrameBuffer
 from animlearn.canvas.metrics import psnr
+from animlearn.io.frames import read_frames
 
 
 def decoded(path: Path, count: int, fps: float) -> list[np.ndarray]:
@@ -53,8 +54,7 @@ def main() -> None:
     args = parser.parse_args()
 
     buffer = FrameBuffer()
-    for path in frame_files([args.frames]):
-        frame = np.asarray(Image.open(path).convert("RGB"))
+    for frame in read_frames(args.frames):
         buffer.append(np.concatenate([frame] * args.panels, axis=1))
     h, w = buffer.shape[:2]
     print(f"{len(buffer)} frames of {w}x{h}, buffer spilled: {buffer.spilled}")

@@ -2,6 +2,8 @@
 
 import errno
 import io
+from collections.abc import Sequence
+from types import SimpleNamespace
 
 import imageio_ffmpeg
 import numpy as np
@@ -132,6 +134,20 @@ def test_webp_is_animated_lossy_loops_and_holds(tmp_path):
     assert low.stat().st_size < path.stat().st_size
 
 
+def test_webp_of_odd_sized_frames_shows_every_frame(tmp_path):
+    """41 x 31 RGB is an odd number of bytes a frame: each frame still comes back whole."""
+    frames = moving_frames(n=6)
+    path = tmp_path / "out.webp"
+    encoders.write(frames, path, encoders.Options(quality=100))
+    with Image.open(path) as im:
+        decoded = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            decoded.append(np.asarray(im.convert("RGB")))
+    assert len(decoded) == 6 and decoded[0].shape == (31, 41, 3)
+    assert min(psnr(a, b) for a, b in zip(decoded, frames)) > 30
+
+
 def mp4_info(path):
     reader = imageio_ffmpeg.read_frames(str(path))
     meta = next(reader)
@@ -169,13 +185,33 @@ def test_png_frames_sort_in_time_order(tmp_path):
         assert np.array_equal(np.asarray(Image.open(tmp_path / "f" / name)), frame)
 
 
-def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
-    path = tmp_path / "out.gif"
+class FailingFrames(Sequence):
+    """Frames whose reading fails once the encoder's temporary file exists, as a
+    spilled frame buffer on a failing disk would: a write that fails part-way."""
+
+    def __init__(self, frames, folder):
+        self.frames, self.folder, self.failed = frames, folder, False
+
+    def __len__(self):
+        return len(self.frames)
+
+    def __getitem__(self, index):
+        if index >= len(self) // 2 and any(p.name.startswith(".out.") for p in self.folder.iterdir()):
+            self.failed = True
+            raise OSError(errno.EIO, "Input/output error")
+        return self.frames[index]
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".mp4", ".webp"])
+def test_a_write_that_fails_part_way_keeps_the_old_file_and_leaves_no_temporary(tmp_path, suffix):
+    path = tmp_path / f"out{suffix}"
     path.write_bytes(b"old")
-    with pytest.raises(ValueError):
-        encoders.write([], path, encoders.Options())
+    frames = FailingFrames(moving_frames(), tmp_path)
+    with pytest.raises(AnimlearnError, match=f"out{suffix}: could not write .Input/output error."):
+        encoders.write(frames, path, encoders.Options())
+    assert frames.failed, "the failure came while the temporary file existed"
     assert path.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["out.gif"]
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
 def test_a_full_disk_gives_a_clear_error_and_no_partial_file(tmp_path, monkeypatch):
@@ -195,3 +231,21 @@ def test_a_full_disk_gives_a_clear_error_and_no_partial_file(tmp_path, monkeypat
 
 def test_quality_maps_to_x264_crf():
     assert (mp4.crf(80), mp4.crf(100), mp4.crf(0)) == (19, 11, 51)
+
+
+def test_a_new_format_is_one_encoder_in_the_registry(tmp_path, monkeypatch):
+    """Checks, the fps limit and the atomic write come with the registry line."""
+    written = []
+
+    def write(frames, path, options):
+        written.append(path.name)
+        path.write_bytes(bytes(len(frames)))
+
+    raw = SimpleNamespace(MAX_FPS=10, write=write)
+    monkeypatch.setitem(encoders.ENCODERS, ".raw", raw)
+    with pytest.raises(AnimlearnError, match=r"--fps 25 is too fast for \.raw.*or write \.mp4"):
+        encoders.check(tmp_path / "out.raw", encoders.Options())
+    encoders.write(moving_frames(n=3), tmp_path / "out.RAW", encoders.Options(fps=10))
+    assert written[0].startswith(".out.") and written[0].endswith(".RAW"), "a temporary name beside it"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.RAW"]
+    assert (tmp_path / "out.RAW").read_bytes() == bytes(3)

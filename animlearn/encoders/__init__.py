@@ -1,52 +1,52 @@
-"""Encoders: one module per format, each with `write(frames, path, options)`.
+"""Encoders: one module per format, each an `Encoder`, found by the output's suffix.
 
 Everything about file formats lives here; the rest of animlearn hands over
-uint8 RGB frames and an output path.
+uint8 RGB frames and an output path. A new format is a module with `MAX_FPS`
+and `write()` beside these, plus its line in ENCODERS.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from typing import Protocol
 
 import numpy as np
 
 from ..errors import AnimlearnError
-from ..io.atomic import writable
-
-FORMATS = (".gif", ".mp4", ".webp")
-MAX_FPS = {".gif": 50, ".webp": 50}  # browsers play frames shorter than 20 ms at 100 ms
-
-
-@dataclass(frozen=True)
-class Options:
-    fps: float = 25.0
-    hold: float = 2.0  # extra seconds on the last frame before the loop restarts
-    quality: int = 80  # 0-100; each format maps it onto its own knob
+from ..io.atomic import replacing, writable
+from . import gif, mp4, webp
+from .options import Options
 
 
-def _formats() -> dict[str, ModuleType]:
-    from . import gif, mp4, webp
+class Encoder(Protocol):
+    """What a format module offers; a module satisfies it as it stands."""
 
-    return {".gif": gif, ".mp4": mp4, ".webp": webp}
+    MAX_FPS: float | None  # the fastest rate its players honour; None: any
+
+    def write(self, frames: Sequence[np.ndarray], path: Path, options: Options) -> None:
+        """Write `frames` (at least one, all of one size) to `path`, a temporary
+        name that `write()` below renames into place once this returns."""
+
+
+ENCODERS: dict[str, Encoder] = {".gif": gif, ".mp4": mp4, ".webp": webp}
 
 
 def check(path: str | Path, options: Options | None = None) -> Path:
     """The output path, if its extension names a format we write with `options`."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in FORMATS:
+    if suffix not in ENCODERS:
         raise AnimlearnError(
             f"{path}: unknown output format {path.suffix or '(no extension)'!r}; "
-            f"use one of {', '.join(FORMATS)}"
+            f"use one of {', '.join(ENCODERS)}"
         )
-    limit = MAX_FPS.get(suffix)
+    limit = ENCODERS[suffix].MAX_FPS
     if options is not None and limit is not None and options.fps > limit:
+        unlimited = " or ".join(s for s, e in ENCODERS.items() if e.MAX_FPS is None)
         raise AnimlearnError(
-            f"{path}: --fps {options.fps:g} is too fast for {suffix} (browsers slow frames under 20 ms); "
-            f"use --fps {limit} or less, or write .mp4"
+            f"{path}: --fps {options.fps:g} is too fast for {suffix} (browsers slow frames under "
+            f"{1000 / limit:g} ms); use --fps {limit:g} or less, or write {unlimited}"
         )
     return path
 
@@ -72,7 +72,8 @@ def write(frames: Sequence[np.ndarray], path: str | Path, options: Options) -> N
     if not len(frames):
         raise ValueError("no frames to write")
     try:
-        _formats()[path.suffix.lower()].write(frames, path, options)
+        with replacing(path) as tmp:
+            ENCODERS[path.suffix.lower()].write(frames, tmp, options)
     except OSError as e:  # a full disk, a vanished folder: the temporary file is already gone
         raise AnimlearnError(
             f"{path}: could not write ({e.strerror or e}); free some space or choose another folder"

@@ -16,8 +16,9 @@ from typing import BinaryIO
 import numpy as np
 from PIL import GifImagePlugin, Image
 
-from ..io.atomic import replacing
+from .options import Options
 
+MAX_FPS: float | None = 50  # browsers play frames shorter than 20 ms at 100 ms
 COLOURS = 255  # the 256th index means "unchanged since the last frame"
 CLEAR = COLOURS
 PALETTE_SAMPLES = 16  # frames, spread over the run, that the palette is built from
@@ -84,11 +85,11 @@ def delays(count: int, fps: float, hold: float) -> list[int]:
     return out
 
 
-def write(frames: Sequence[np.ndarray], path: Path, options) -> None:
+def write(frames: Sequence[np.ndarray], path: Path, options: Options) -> None:
     colours = palette(frames)
     slack = tolerance(options.quality)
     h, w = frames[0].shape[:2]
-    with replacing(path) as tmp, open(tmp, "wb") as fp:
+    with open(path, "wb") as fp:
         out = _Writer(fp, w, h, colours)
         shown: np.ndarray | None = None  # palette indices on screen
         for frame, delay in zip(frames, delays(len(frames), options.fps, options.hold)):

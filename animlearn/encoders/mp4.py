@@ -7,12 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io.atomic import replacing
+from .options import Options
 
 # Measured on 500 seed-like frames at CRF 19: 'animation' (more reference frames,
 # stronger deblocking: suits flat, slowly changing pictures) cuts the file 16%,
 # 'slow' another 10% for twice the time, still seconds for a run of minutes.
 TUNING = ["-preset", "slow", "-tune", "animation"]
+MAX_FPS: float | None = None  # players honour any rate
 
 
 def crf(quality: int) -> int:
@@ -29,37 +30,36 @@ def even(frame: np.ndarray) -> np.ndarray:
     return np.pad(frame, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
 
 
-def write(frames: Sequence[np.ndarray], path: Path, options) -> None:
+def write(frames: Sequence[np.ndarray], path: Path, options: Options) -> None:
     import imageio_ffmpeg
 
     h, w = even(frames[0]).shape[:2]
-    with replacing(path) as tmp:
-        writer = imageio_ffmpeg.write_frames(
-            str(tmp),
-            (w, h),
-            fps=options.fps,
-            codec="libx264",
-            pix_fmt_out="yuv420p",
-            quality=None,
-            macro_block_size=1,
-            ffmpeg_log_level="error",
-            output_params=[
-                "-crf",
-                str(crf(options.quality)),
-                *TUNING,
-                "-movflags",
-                "+faststart",
-                "-f",
-                "mp4",
-            ],
-        )
-        writer.send(None)
-        try:
-            for frame in frames:
-                last = np.ascontiguousarray(even(frame))
-                writer.send(last)
-            # the hold: copies of the last frame, which H.264 stores almost for free
-            for _ in range(round(options.hold * options.fps)):
-                writer.send(last)
-        finally:
-            writer.close()
+    writer = imageio_ffmpeg.write_frames(
+        str(path),
+        (w, h),
+        fps=options.fps,
+        codec="libx264",
+        pix_fmt_out="yuv420p",
+        quality=None,
+        macro_block_size=1,
+        ffmpeg_log_level="error",
+        output_params=[
+            "-crf",
+            str(crf(options.quality)),
+            *TUNING,
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+        ],
+    )
+    writer.send(None)
+    try:
+        for frame in frames:
+            last = np.ascontiguousarray(even(frame))
+            writer.send(last)
+        # the hold: copies of the last frame, which H.264 stores almost for free
+        for _ in range(round(options.hold * options.fps)):
+            writer.send(last)
+    finally:
+        writer.close()
