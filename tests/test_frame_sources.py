@@ -7,7 +7,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from animlearn import encoders
-from animlearn.canvas.compose import psnr
+from animlearn.canvas.metrics import psnr
 from animlearn.cli import app
 from animlearn.io.frames import read_frames
 
