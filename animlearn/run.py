@@ -59,6 +59,7 @@ class Run:
         models: list[Model],
         order_seed: int,
         on_paint: Callable[[float, list[np.ndarray]], None] | None = None,
+        on_frame: Callable[[np.ndarray, list[dict]], None] | None = None,
     ):
         s = self.settings = settings
         self.target, self.models = target, models
@@ -76,6 +77,7 @@ class Run:
             captions=s.caption,
             plot=s.plot,
             on_paint=on_paint,
+            on_frame=on_frame,
         )
         self.steps = set(frame_steps(s.epochs, s.frames_per_epoch, s.step_every, s.schedule))
         self.step = 0  # of the schedule's grid, trained so far
@@ -89,13 +91,15 @@ class Run:
         return cls(settings, target, models, order_seed, **kwargs)
 
     @classmethod
-    def restored(cls, saved: checkpoint.Saved, frames: Path, settings: Settings, target: Target) -> Run:
+    def restored(
+        cls, saved: checkpoint.Saved, frames: Path, settings: Settings, target: Target, **kwargs
+    ) -> Run:
         """The run a checkpoint holds, to go on to `settings.epochs`; `frames` is its file."""
         meta = saved.meta
         models = [
             Model.restored(m, a, target.width, target.height) for m, a in zip(meta["models"], saved.arrays)
         ]
-        run = cls(settings, target, models, order_seed=0)  # the order's stream is restored below
+        run = cls(settings, target, models, order_seed=0, **kwargs)  # the order's stream is restored below
         run.trainer.restore(meta)
         run.board.restore(meta["scores"])
         for frame in checkpoint.frames(frames):

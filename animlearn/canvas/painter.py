@@ -2,7 +2,8 @@
 
 A frame is every model's picture, scored, enlarged, outlined where pixels are
 held out, composed with titles, the chart and the caption, and appended to the
-frame buffer.
+frame buffer; then `on_frame`, if given, gets the frame and its log rows on the
+painter's thread, so they can be written while the run goes on.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ class Painter:
         captions: bool,
         plot: bool,
         on_paint: Callable[[float, list[np.ndarray]], None] | None = None,
+        on_frame: Callable[[np.ndarray, list[dict]], None] | None = None,
     ):
-        self.board, self.buffer, self.on_paint = board, buffer, on_paint
+        self.board, self.buffer, self.on_paint, self.on_frame = board, buffer, on_paint, on_frame
         self.height, self.width = board.target.shape[:2]
         self.k = upscale_factor(self.width, self.height)
         self.mask = None if held_out is None else np.kron(held_out, np.ones((self.k, self.k), bool))
@@ -80,5 +82,8 @@ class Painter:
                 self.composer.width, STRIP_HEIGHT, board.history, board.names, None, dashed, "epochs"
             )
         # No total in the caption: a resumed, longer run keeps the same frames.
-        self.buffer.append(self.composer.compose(panels, f"epoch {label}", strip, self.board.titles()))
-        self.board.log(label, losses, seconds)
+        frame = self.composer.compose(panels, f"epoch {label}", strip, self.board.titles())
+        self.buffer.append(frame)
+        rows = self.board.log(label, losses, seconds)
+        if self.on_frame is not None:
+            self.on_frame(frame, rows)
