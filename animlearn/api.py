@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from . import encoders, notebook
 from .canvas.paint import paint as paint_model
 from .config import settings as settings_mod
@@ -89,10 +91,12 @@ def render(
         on_note(note)
     if saved and checkpoint.digest(tgt.pixels) != saved.meta["target_digest"]:
         raise AnimlearnError(f"{image}: a different picture from the one the checkpoint trained on")
-    run = Run.restored(saved, files.resume, s, tgt) if saved else Run.new(s, tgt)
-    stopped = _train(run, files.checkpoint, on_epoch)
+    live = Live(files, on_epoch)
+    hooks = dict(on_frame=live.frame)
+    run = Run.restored(saved, files.resume, s, tgt, **hooks) if saved else Run.new(s, tgt, **hooks)
+    stopped = _train(run, files.checkpoint, live)
     result = _result(run, paths, files, stopped)
-    _write(run, paths, opts, files)
+    _write(run, paths, opts)
     if isinstance(stopped, Diverged):
         stopped.result = result
         raise stopped
@@ -109,6 +113,49 @@ def _check_files(files: RunOptions) -> None:
         log.check(files.log)
     if files.checkpoint is not None:
         writable(files.checkpoint)
+
+
+class Live:
+    """What a render writes and shows while it trains: each frame as a PNG (--frames),
+    each log row (--log) and, in Jupyter, a progress line with the latest frame.
+    `frame()` is the painter's on_frame, on its thread; `epoch()` passes each
+    report on to the caller's on_epoch."""
+
+    def __init__(self, files: RunOptions, on_epoch: Callable[[EpochReport], None] | None):
+        self.files, self.on_epoch = files, on_epoch
+        self.folder: pngs.Folder | None = None
+        self.log: log.Log | None = None
+        self.view = notebook.live_view()
+
+    def start(self, run: Run) -> None:
+        """Before training: write what the run holds already (a resumed run's frames and rows)."""
+        if self.files.frames is not None:
+            self.folder = pngs.Folder(self.files.frames, len(run.steps))
+            for frame in run.buffer:
+                self.folder.add(frame)
+        if self.files.log is not None:
+            self.log = log.Log(self.files.log, run.board.rows)
+
+    def frame(self, frame: np.ndarray, rows: list[dict]) -> None:
+        if self.folder is not None:
+            self.folder.add(frame)
+        if self.log is not None:
+            self.log.append(rows)
+        if self.view is not None:
+            self.view.frame(frame)
+
+    def epoch(self, report: EpochReport) -> None:
+        if self.view is not None:
+            self.view.epoch(report)
+        if self.on_epoch is not None:
+            self.on_epoch(report)
+
+    def close(self) -> None:
+        """After training: close the log; the live view shows where training ended."""
+        if self.log is not None:
+            self.log.close()
+        if self.view is not None:
+            self.view.show()
 
 
 class Autosave:
@@ -132,18 +179,21 @@ class Autosave:
             self.saved_at = time.monotonic()
 
 
-def _train(
-    run: Run, path: Path | None, on_epoch: Callable[[EpochReport], None] | None
-) -> BaseException | None:
+def _train(run: Run, path: Path | None, live: Live) -> BaseException | None:
     """Train to the end or to a stop, then save the last good checkpoint; what stopped it, if anything."""
-    autosave = Autosave(run, path, on_epoch) if path is not None else None
+    autosave: Autosave | None = None
     stopped: BaseException | None = None
     try:
-        run.train(on_epoch=autosave or on_epoch)
+        live.start(run)
+        autosave = Autosave(run, path, live.epoch) if path is not None else None
+        run.train(on_epoch=autosave or live.epoch)
     except (KeyboardInterrupt, Stopped, Diverged) as e:
         stopped = e
     finally:
-        run.close(wait=not isinstance(stopped, KeyboardInterrupt))
+        try:
+            run.close(wait=not isinstance(stopped, KeyboardInterrupt))
+        finally:
+            live.close()  # after the painter's last frame
         if autosave is not None and not isinstance(stopped, Diverged):  # keep the last good one
             autosave.save()
     return stopped
@@ -165,15 +215,12 @@ def _result(run: Run, paths: list[Path], files: RunOptions, stopped: BaseExcepti
     )
 
 
-def _write(run: Run, paths: list[Path], opts: encoders.Options, files: RunOptions) -> None:
+def _write(run: Run, paths: list[Path], opts: encoders.Options) -> None:
+    """The animations; the frames and the log were written as they came."""
     try:
         if len(run.buffer):
             for path in paths:
                 encoders.write(run.buffer, path, opts)
-            if files.frames is not None:
-                pngs.write(run.buffer, files.frames)
-            if files.log is not None:
-                log.write(run.board.rows, files.log)
     finally:
         run.buffer.close()
 

@@ -60,6 +60,7 @@ class Run:
         order_seed: int,
         *,
         on_paint: Callable[[float, list[np.ndarray]], None] | None = None,
+        on_frame: Callable[[np.ndarray, list[dict]], None] | None = None,
         compose: bool = True,
         cores: int | None = None,
     ):
@@ -82,6 +83,7 @@ class Run:
             captions=s.caption,
             plot=s.plot,
             on_paint=on_paint,
+            on_frame=on_frame,
             compose=compose,
         )
         self.steps = set(frame_steps(s.epochs, s.frames_per_epoch, s.step_every, s.schedule))

@@ -178,7 +178,9 @@ def test_unknown_extension_is_refused(tmp_path):
 
 def test_png_frames_sort_in_time_order(tmp_path):
     frames = moving_frames(n=12)
-    pngs.write(frames, tmp_path / "f")
+    folder = pngs.Folder(tmp_path / "f", len(frames))
+    for frame in frames:
+        folder.add(frame)
     names = sorted(p.name for p in (tmp_path / "f").iterdir())
     assert len(names) == 12 and names[0] == "frame_00001.png"
     for name, frame in zip(names, frames):

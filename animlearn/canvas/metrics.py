@@ -60,20 +60,23 @@ class Scoreboard:
             out.append(f"{name}\n{count:,} parameters · {score}")
         return out
 
-    def log(self, epoch: str, losses: list[float], seconds: float) -> None:
+    def log(self, epoch: str, losses: list[float], seconds: float) -> list[dict]:
+        """The log rows of the frame just scored, one per model, kept in `rows` too."""
         psnrs, held = self.psnrs, self.held
-        for k, loss in enumerate(losses):
-            self.rows.append(
-                {
-                    "epoch": epoch,
-                    "network": self.specs[k],
-                    "parameters": self.counts[k],
-                    "loss": f"{loss:.6g}",
-                    "psnr": f"{psnrs[k]:.3f}",
-                    "holdout_psnr": "" if self.held_out is None else f"{held[k]:.3f}",
-                    "seconds": f"{seconds:.3f}",
-                }
-            )
+        rows = [
+            {
+                "epoch": epoch,
+                "network": self.specs[k],
+                "parameters": self.counts[k],
+                "loss": f"{loss:.6g}",
+                "psnr": f"{psnrs[k]:.3f}",
+                "holdout_psnr": "" if self.held_out is None else f"{held[k]:.3f}",
+                "seconds": f"{seconds:.3f}",
+            }
+            for k, loss in enumerate(losses)
+        ]
+        self.rows += rows
+        return rows
 
     def saved(self, frames: int) -> dict:
         """What a checkpoint keeps of the first `frames` frames, so a resumed run's

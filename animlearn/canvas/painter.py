@@ -2,7 +2,8 @@
 
 A frame is every model's picture, scored, enlarged, outlined where pixels are
 held out, composed with titles, the chart and the caption, and appended to the
-frame buffer.
+frame buffer; then `on_frame`, if given, gets the frame and its log rows on the
+painter's thread, so they can be written while the run goes on.
 """
 
 from __future__ import annotations
@@ -33,10 +34,13 @@ class Painter:
         captions: bool,
         plot: bool,
         on_paint: Callable[[float, list[np.ndarray]], None] | None = None,
+        on_frame: Callable[[np.ndarray, list[dict]], None] | None = None,
         compose: bool = True,
     ):
-        """Without `compose`, a moment is only painted, scored and handed to `on_paint`."""
-        self.board, self.buffer, self.on_paint, self.compose = board, buffer, on_paint, compose
+        """`on_frame(frame, rows)` gets each frame and its log rows as they are made;
+        without `compose`, a moment is only painted, scored and handed to `on_paint`."""
+        self.board, self.buffer, self.on_paint, self.on_frame = board, buffer, on_paint, on_frame
+        self.compose = compose
         self.height, self.width = board.target.shape[:2]
         self.k = upscale_factor(self.width, self.height)
         self.mask = None if held_out is None else np.kron(held_out, np.ones((self.k, self.k), bool))
@@ -71,11 +75,12 @@ class Painter:
             self.board.score(n, picture, x)
         if self.on_paint is not None:
             self.on_paint(x, small)
-        if self.compose:
-            self._compose(label, small)
-        self.board.log(label, losses, seconds)
+        frame = self._compose(label, small) if self.compose else None
+        rows = self.board.log(label, losses, seconds)
+        if frame is not None and self.on_frame is not None:
+            self.on_frame(frame, rows)
 
-    def _compose(self, label: str, small: list[np.ndarray]) -> None:
+    def _compose(self, label: str, small: list[np.ndarray]) -> np.ndarray:
         panels = [self._panel(picture) for picture in small]
         if self.target_panel is not None:
             panels.append(self.target_panel)
@@ -86,4 +91,6 @@ class Painter:
             # The axis grows with the run (no fixed total), so a resumed run's frames match.
             strip = chart(self.composer.width, STRIP_HEIGHT, board.history, board.names, dashed, "epochs")
         # No total in the caption: a resumed, longer run keeps the same frames.
-        self.buffer.append(self.composer.compose(panels, f"epoch {label}", strip, self.board.titles()))
+        frame = self.composer.compose(panels, f"epoch {label}", strip, self.board.titles())
+        self.buffer.append(frame)
+        return frame

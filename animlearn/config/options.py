@@ -92,11 +92,13 @@ class RunOptions:
         "'sharp' (best picture per second in the seed's parameter budget), 'instant' (no budget).",
         "Runs",
     )
-    frames: Path | None = option(None, "Also write every frame as a PNG into this folder.", "Output")
+    frames: Path | None = option(
+        None, "Also write every frame as a PNG into this folder, each as soon as it is painted.", "Output"
+    )
     log: Path | None = option(
         None,
-        "Write a CSV row per network per frame: epoch, network, parameters, loss, PSNR, "
-        "hold-out PSNR, seconds.",
+        "Write a CSV row per network per frame as it is painted (tail -f follows it): epoch, network, "
+        "parameters, loss, PSNR, hold-out PSNR, seconds.",
         "Output",
     )
     checkpoint: Path | None = option(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from ..errors import AnimlearnError
 from ..io.atomic import replacing
 
 
@@ -15,8 +15,27 @@ def name(index: int, count: int) -> str:
     return f"frame_{index:0{max(5, len(str(count)))}d}.png"
 
 
-def write(frames: Sequence[np.ndarray], folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for k, frame in enumerate(frames, start=1):
-        with replacing(folder / name(k, len(frames))) as tmp:
-            Image.fromarray(frame).save(tmp, format="PNG")
+class Folder:
+    """Frames added one at a time, as they are painted, each file written whole
+    (to a temporary file, then renamed). `count`: how many frames the run makes,
+    for the width of the numbers in the names."""
+
+    def __init__(self, folder: Path, count: int):
+        self.folder, self.count, self.added = folder, count, 0
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise self._unwritable(e) from e
+
+    def _unwritable(self, e: OSError) -> AnimlearnError:
+        return AnimlearnError(
+            f"--frames {self.folder}: could not write ({e.strerror or e}); choose another folder"
+        )
+
+    def add(self, frame: np.ndarray) -> None:
+        self.added += 1
+        try:
+            with replacing(self.folder / name(self.added, self.count)) as tmp:
+                Image.fromarray(frame).save(tmp, format="PNG")
+        except OSError as e:
+            raise self._unwritable(e) from e
