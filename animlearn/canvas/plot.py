@@ -25,6 +25,7 @@ COLOURS: list[Colour] = [
     (240, 228, 66),
 ]
 GRID = (228, 228, 228)
+BACKDROP = (175, 175, 175)  # background histories: plain grey, one px wide
 PAD = 4  # px around the strip's edge
 LINE = 2  # px, width of the networks' lines
 DASH = (6, 4)  # px on, px off
@@ -102,19 +103,24 @@ def strip(
     total: float | None = None,
     dashed: list[Series] | None = None,
     unit: str = "s",
+    *,
+    background: list[Series] | None = None,
 ) -> np.ndarray:
     """Each network's PSNR (dB) over time (`unit` on the axis): a (height, width, 3) uint8 chart.
 
     `series[k]` is network k's (time, dB) history so far and `names[k]` its legend entry;
     NaN and infinite points are skipped. `total` ends the time axis (the run's expected length,
     so the axis stays put from frame to frame; None: the latest time so far). `dashed`, if
-    given, holds each network's hold-out history, drawn dashed in the same colour.
+    given, holds each network's hold-out history, drawn dashed in the same colour. `background`,
+    if given, holds more histories drawn thin and grey under the rest, with no legend entry (a
+    sweep's trials outside its top few); they count toward the axes' ranges.
     """
     image = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(image)
     solid = [_finite(s) for s in series]
     held = [_finite(s) for s in dashed or []]
-    points = [p for s in solid + held for p in s]
+    back = [_finite(s) for s in background or []]
+    points = [p for s in solid + held + back for p in s]
     end = max([total if total is not None and math.isfinite(total) else 0.0] + [t for t, _ in points])
     end = end if end > 0 else 1.0
     values = [v for _, v in points]
@@ -173,6 +179,10 @@ def strip(
     box = (left + 1, top - LINE, right + 1, bottom)
     chart = image.crop(box)
     ink = ImageDraw.Draw(chart)
+    for history in back:  # first, so every coloured line stays on top
+        xy = [(x - box[0], y - box[1]) for x, y in (at(t, v) for t, v in history)]
+        if xy:
+            ink.line(xy if len(xy) > 1 else xy * 2, fill=BACKDROP, width=1)
     lines = [(k, s, True) for k, s in enumerate(held)] + [(k, s, False) for k, s in enumerate(solid)]
     for k, history, dash in lines:  # hold-out first: the training line stays on top where they meet
         colour = COLOURS[k % len(COLOURS)]
