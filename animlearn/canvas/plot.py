@@ -26,6 +26,7 @@ COLOURS: list[Colour] = [
     (240, 228, 66),
 ]
 GRID = (228, 228, 228)
+BACKDROP = (175, 175, 175)  # background histories: plain grey, one px wide
 PAD = 4  # px around the strip's edge
 LINE = 2  # px, width of the networks' lines
 DASH = (6, 4)  # px on, px off
@@ -169,12 +170,18 @@ def _x_axis(draw: ImageDraw.ImageDraw, axes: _Axes, width: int, size: int, unit:
             edge = x0 - 6
 
 
-def _lines(image: Image.Image, axes: _Axes, solid: list[Series], held: list[Series]) -> None:
-    """Each network's history in its colour, hold-out dashed, onto the plot area."""
+def _lines(
+    image: Image.Image, axes: _Axes, solid: list[Series], held: list[Series], back: list[Series]
+) -> None:
+    """Each network's history in its colour, hold-out dashed, onto the plot area; `back` grey below."""
     # Drawn on the chart's own area, so nothing strays onto the labels.
     box = (axes.left + 1, axes.top - LINE, axes.right + 1, axes.bottom)
     area = image.crop(box)
     ink = ImageDraw.Draw(area)
+    for history in back:  # first, so every coloured line stays on top
+        xy = [(x - box[0], y - box[1]) for x, y in (axes.at(t, v) for t, v in history)]
+        if xy:
+            ink.line(xy if len(xy) > 1 else xy * 2, fill=BACKDROP, width=1)
     lines = [(k, s, True) for k, s in enumerate(held)] + [(k, s, False) for k, s in enumerate(solid)]
     for k, history, dash in lines:  # hold-out first: the training line stays on top where they meet
         colour = COLOURS[k % len(COLOURS)]
@@ -196,18 +203,23 @@ def chart(
     names: list[str],
     dashed: list[Series] | None = None,
     unit: str = "s",
+    *,
+    background: list[Series] | None = None,
 ) -> np.ndarray:
     """Each network's PSNR (dB) over time (`unit` on the axis): a (height, width, 3) uint8 chart.
 
     `series[k]` is network k's (time, dB) history so far and `names[k]` its legend entry;
     NaN and infinite points are skipped. The time axis runs from 0 to the latest time so far.
     `dashed`, if given, holds each network's hold-out history, drawn dashed in the same colour.
+    `background`, if given, holds more histories drawn thin and grey under the rest, with no
+    legend entry (a sweep's trials outside its top few); they count toward the axes' ranges.
     """
     image = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(image)
     solid = [_finite(s) for s in series]
     held = [_finite(s) for s in dashed or []]
-    points = [p for s in solid + held for p in s]
+    back = [_finite(s) for s in background or []]
+    points = [p for s in solid + held + back for p in s]
     end = max([0.0] + [t for t, _ in points])
     end = end if end > 0 else 1.0
     values = [v for _, v in points]
@@ -221,5 +233,5 @@ def chart(
     _draw_legend(draw, rows, size)
     axes = _y_axis(draw, width, top, bottom, end, lo, hi, size)
     _x_axis(draw, axes, width, size, unit)
-    _lines(image, axes, solid, held)
+    _lines(image, axes, solid, held, back)
     return np.asarray(image)
