@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from .api import paint, render
     from .assemble import encode
+    from .study.sweep import sweep
 
 
 def __getattr__(name: str):
@@ -21,7 +22,11 @@ def __getattr__(name: str):
         from .assemble import encode
 
         return encode
+    if name == "sweep":
+        from .study.sweep import sweep
+
+        return sweep
     raise AttributeError(name)
 
 
-__all__ = ["encode", "paint", "render", "__version__"]
+__all__ = ["encode", "paint", "render", "sweep", "__version__"]

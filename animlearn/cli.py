@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import contextlib
-import inspect
 import os
 import signal
 import sys
 from collections.abc import Iterator
-from dataclasses import Field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from . import __version__
-from .config.options import GROUPS, RunOptions, declared, shown_default
+from .config.options import SHARED, RunOptions, StudyOptions, declared
 from .config.settings import Settings
+from .flags import command, deferred
 
 if TYPE_CHECKING:
     from .api import RenderResult
+    from .study.sweep import SweepResult
+
 
 app = typer.Typer(
     add_completion=False,
@@ -78,34 +79,12 @@ OutputOption = Annotated[
     ),
 ]
 IMAGE_HELP = "The picture to learn (JPEG, PNG, GIF, WebP, BMP, TIFF)."
-# In --help, the panels follow the data: networks, training, frames, output, runs.
-DECLARED = sorted(
-    [*declared(Settings), *declared(RunOptions)], key=lambda fk: GROUPS.index(fk[0].metadata["group"])
-)
-FIELDS = {f.name: f for f, _ in DECLARED}
+FIELDS = {f.name: f for f, _ in declared(Settings)}
 FPS_HELP, HOLD_HELP, QUALITY_HELP = (FIELDS[k].metadata["help"] for k in ("fps", "hold", "quality"))
-# Switches that only turn something on: absent (False) defers to the preset or checkpoint.
-ON_ONLY = {f.name for f, kind in DECLARED if kind is bool and "/" not in (f.metadata["flag"] or "/")}
 
 
 def _sigterm(signum, frame) -> None:
     raise KeyboardInterrupt
-
-
-def _option(f: Field, kind: type) -> inspect.Parameter:
-    """A render flag from its declaration (config/options.py). Every flag defaults
-    to None, so an absent one defers to the preset or the checkpoint."""
-    meta, on_only = f.metadata, f.name in ON_ONLY
-    info = typer.Option(
-        *([meta["flag"]] if meta["flag"] else []),
-        help=meta["help"],
-        show_default=False if on_only else shown_default(f),
-        rich_help_panel=meta["group"],
-        metavar=meta["metavar"],
-    )
-    kind = bool if on_only else (meta["cli"] or kind) | None
-    default = False if on_only else None
-    return inspect.Parameter(f.name, KEYWORD, default=default, annotation=Annotated[kind, info])
 
 
 def render(image: Path, output: list[Path], **options: Any) -> None:
@@ -120,7 +99,7 @@ def render(image: Path, output: list[Path], **options: Any) -> None:
     from .progress import Bar
 
     signal.signal(signal.SIGTERM, _sigterm)
-    options = {k: None if k in ON_ONLY and not v else v for k, v in options.items()}
+    options = deferred(options, RENDER_SWITCHES)
     with _user_errors(), Bar() as bar:
         try:
             result = run(image, output, on_epoch=bar.update, on_note=_note, **options)
@@ -152,17 +131,41 @@ def _scores(result: RenderResult) -> str:
     return f"{result.epochs} epochs in {result.seconds:.0f} s; {what} {scores}"
 
 
-KEYWORD = inspect.Parameter.KEYWORD_ONLY
-_params = [_option(f, kind) for f, kind in DECLARED]
-_params.insert(
-    [f.metadata["group"] for f, _ in DECLARED].index("Output"),
-    inspect.Parameter("output", KEYWORD, annotation=OutputOption),
-)
-_params.insert(
-    0, inspect.Parameter("image", KEYWORD, annotation=Annotated[Path, typer.Argument(help=IMAGE_HELP)])
-)
-render.__signature__ = inspect.Signature(_params)
-app.command()(render)
+RENDER_SWITCHES = command(app, render, [(Settings, None), (RunOptions, None)], IMAGE_HELP, OutputOption)
+
+
+def sweep(image: Path, output: Path, **options: Any) -> None:
+    """Train many networks on IMAGE, each alone, rank them, and write the study into a folder."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # the driver only draws; workers train
+    from .progress import SweepBar
+    from .study.sweep import SweepInterrupted
+    from .study.sweep import sweep as run
+
+    signal.signal(signal.SIGTERM, _sigterm)
+    with _user_errors(), SweepBar() as bar:
+        try:
+            result = run(image, output, on_progress=bar.update, **deferred(options, {"yes"}))
+        except SweepInterrupted as e:
+            done = f"{len(e.result.rows)} of {e.result.trials} trials"
+            typer.echo(f"animlearn: interrupted; wrote the results of {done} to {output}", err=True)
+            raise typer.Exit(130) from None
+    typer.echo(leaderboard(result))
+
+
+def leaderboard(result: SweepResult, shown: int = 5) -> str:
+    """The closing lines: the best trials, and where everything went."""
+    lines = [f"{result.trials} trials in {result.seconds:.0f} s; best:"]
+    for k, r in enumerate(result.rows[:shown], start=1):
+        held = "" if r.holdout_psnr is None else f", hidden {r.holdout_psnr:.2f} dB"
+        lines.append(f"  {k}. {r.label}  " + ("diverged" if r.status != "ok" else f"{r.psnr:.2f} dB{held}"))
+    return "\n".join([*lines, *(f"wrote {p}" for p in result.outputs)])
+
+
+FolderOption = Annotated[
+    Path,
+    typer.Option("-o", "--output", help="Folder for the study (made if missing).", rich_help_panel="Output"),
+]
+command(app, sweep, [(StudyOptions, None), (Settings, SHARED)], IMAGE_HELP, FolderOption)
 
 
 @app.command()

@@ -68,7 +68,7 @@ def shown_default(f: Field) -> str | bool:
     meta = f.metadata
     if meta["shown"] is not None:
         text = meta["shown"]
-    elif f.default is None or f.default is False:
+    elif f.default in (None, False, ()):
         return False
     else:
         text = _text(f.default)
@@ -111,6 +111,9 @@ def _nets(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
+SHARED = ("epochs", "size", "lr", "lr_scale", "holdout")  # render's options a sweep takes too
+
+
 @dataclass(frozen=True)
 class StudyOptions:
     """A sweep's own options; it shares epochs, size, lr, lr_scale and holdout with render."""
@@ -138,7 +141,7 @@ class StudyOptions:
     )
     scheduler: str | None = option(
         None,
-        "Run the trials on a Dask cluster, e.g. tcp://head:8786 (pip install 'animlearn[dask]').",
+        "Run the trials on a Dask cluster, e.g. tcp://head:8786 (pip install 'animlearn\\[dask]').",
         "Runs",
         metavar="ADDRESS",
     )

@@ -16,12 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..errors import AnimlearnError
 from ..io import checkpoint
 from ..io.atomic import replacing
-from . import results
+from . import results, show
 from .executors import Cluster, Local
 from .expand import Trial
 from .halving import Halving
@@ -30,6 +28,7 @@ from .results import Row
 from .worker import Job, Outcome
 
 CHUNKS = 6  # a rung of E epochs trains in chunks of at most E / CHUNKS
+PAINTINGS = "paintings.npy"  # in each trial's folder, see show.save_paintings
 MAX_LOST = 3  # pools lost in a row, with no job back, before the sweep gives up
 
 
@@ -47,9 +46,19 @@ class Plan:
         return self.settings["epochs"]
 
 
+@dataclass
+class Progress:
+    """What a progress display needs after each trial's rung."""
+
+    row: Row  # the rung just measured
+    done: int  # trials whose last rung is measured
+    total: int
+    best: Row | None  # the leader so far
+
+
 class Study:
-    def __init__(self, plan: Plan, on_row: Callable[[Row], None] | None = None):
-        self.plan, self.on_row = plan, on_row
+    def __init__(self, plan: Plan, on_progress: Callable[[Progress], None] | None = None):
+        self.plan, self.on_progress = plan, on_progress
         self.trials = {t.id: t for t in plan.trials}
         self.rows = [r for r in results.read(plan.folder) if r.trial in self.trials and r.rung <= plan.epochs]
         ids = [t.id for t in plan.trials]
@@ -110,10 +119,15 @@ class Study:
         """Keep the trial's new checkpoint and the paintings of the epochs it just trained."""
         folder = self.folder(outcome.trial)
         folder.mkdir(parents=True, exist_ok=True)
+        stored = folder / PAINTINGS
         # history spans every epoch so far, the new paintings only this job's
-        old = paintings(folder)[: max(0, len(outcome.history) - len(outcome.paintings))]
-        with replacing(folder / "paintings.npy") as tmp, open(tmp, "wb") as f:
-            np.save(f, np.concatenate([old, outcome.paintings]) if len(old) else outcome.paintings)
+        old = (
+            show.paintings(stored)[: len(outcome.history) - len(outcome.paintings)]
+            if stored.is_file()
+            else []
+        )
+        if len(outcome.paintings):
+            show.save_paintings(stored, [*old, *outcome.paintings])
         with replacing(folder / "trial.ckpt") as tmp:
             tmp.write_bytes(outcome.checkpoint)
 
@@ -131,8 +145,15 @@ class Study:
         self.rows = [r for r in self.rows if (r.trial, r.rung) != (row.trial, row.rung)] + [row]
         self.scheduler.report(step.trial, step.stop, row.score)
         self.write()
-        if self.on_row is not None:
-            self.on_row(row)
+        if self.on_progress is not None:
+            ranked = results.rank(self.final_rows())
+            best = ranked[0] if ranked and ranked[0].score is not None else None
+            self.on_progress(Progress(row, self.finished(), len(self.trials), best))
+
+    def finished(self) -> int:
+        """Trials measured at the rung halving stopped them at (the last one, without halving)."""
+        measured = {(r.trial, r.rung) for r in self.rows}
+        return sum((t, self.scheduler.stopped_at(t)) in measured for t in self.trials)
 
     def final_rows(self) -> list[Row]:
         """Every row, with where halving stopped each trial as far as it is decided."""
@@ -145,9 +166,3 @@ class Study:
 def epochs_done(saved: Path) -> int | None:
     """The epochs a trial's checkpoint holds, or None if it has none."""
     return checkpoint.read(saved).meta["epochs_done"] if saved.is_file() else None
-
-
-def paintings(folder: Path) -> np.ndarray:
-    """The trial's painting at each epoch it trained, as stored, memory-mapped."""
-    path = folder / "paintings.npy"
-    return np.load(path, mmap_mode="r") if path.is_file() else np.zeros((0, 0, 0, 3), np.uint8)

@@ -94,8 +94,10 @@ def ranked(entries: Sequence[Entry]) -> list[Entry]:
 
 
 def kept(entry: Entry, target: np.ndarray) -> np.ndarray:
-    """The trial's paintings, memory-mapped, checked to be at the target's size."""
+    """The trial's paintings up to its last score, memory-mapped, checked to be at the target's
+    size (a trial may have trained past the epoch it was ranked at, on a guess of the scheduler's)."""
     found = paintings(entry.paintings)
+    found = found[: int(entry.psnr[-1][0])] if entry.psnr else found
     if found.shape[1:] != target.shape:
         raise AnimlearnError(
             f"{entry.paintings}: paintings are {found.shape[2]}x{found.shape[1]}, the target "

@@ -10,17 +10,19 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .. import notebook
-from ..config import settings
-from ..config.options import StudyOptions
+from ..config import settings, spec
+from ..config.options import SHARED, StudyOptions
+from ..config.settings import Settings
 from ..errors import AnimlearnError
 from ..io import checkpoint, target
-from . import expand, results
-from .driver import Plan, Study
+from . import expand, race, results, show
+from .driver import PAINTINGS, Plan, Progress, Study
 from .executors import connect
 from .results import Row
 
-SHARED = ("epochs", "size", "lr", "lr_scale", "holdout")  # render's options a sweep takes
 STUDY = {f.name for f in fields(StudyOptions)}
 
 
@@ -60,7 +62,11 @@ class SweepInterrupted(Exception):
 
 
 def sweep(
-    image: str | Path, out_dir: str | Path, *, on_row: Callable[[Row], None] | None = None, **options: Any
+    image: str | Path,
+    out_dir: str | Path,
+    *,
+    on_progress: Callable[[Progress], None] | None = None,
+    **options: Any,
 ) -> SweepResult:
     """Train every network that `nets` (render specs with shell-like braces) names, with
     `seeds` seeds each, alone on `image`, and rank them; write results.csv, results.md,
@@ -70,13 +76,14 @@ def sweep(
     and render's epochs, size, lr, lr_scale and holdout. Run again into the same folder,
     a sweep trains nothing twice. Raises AnimlearnError for bad input before anything
     trains, and SweepInterrupted on Ctrl-C after writing the results so far."""
-    study = StudyOptions(**{k: options.pop(k) for k in STUDY & set(options) if options[k] is not None})
+    given = {k: options.pop(k) for k in STUDY & set(options)}
+    study = StudyOptions(**{k: v for k, v in given.items() if v is not None})
     unknown = set(options) - set(SHARED)
     if unknown:
         raise TypeError(f"sweep() got unknown option(s): {', '.join(sorted(unknown))}")
-    plan, count = _plan(Path(image), Path(out_dir), study, options)
+    plan, count, pixels = _plan(Path(image), Path(out_dir), study, options)
     start = time.perf_counter()
-    driver = Study(plan, on_row)
+    driver = Study(plan, on_progress)
     workers = connect(study.workers, study.scheduler)
     interrupted = False
     try:
@@ -86,8 +93,9 @@ def sweep(
     finally:
         workers.close(now=interrupted)
     driver.write()
-    outputs = [plan.folder / results.CSV_NAME, plan.folder / results.MARKDOWN_NAME]
     ranked = results.rank(driver.final_rows())
+    outputs = [plan.folder / results.CSV_NAME, plan.folder / results.MARKDOWN_NAME]
+    outputs += _pictures(plan, ranked, study.top, pixels, settings.PRESETS["quick"])
     result = SweepResult(
         plan.folder, ranked, outputs, time.perf_counter() - start, count, interrupted, driver.restarts
     )
@@ -96,7 +104,9 @@ def sweep(
     return result
 
 
-def _plan(image: Path, folder: Path, study: StudyOptions, options: dict[str, Any]) -> tuple[Plan, int]:
+def _plan(
+    image: Path, folder: Path, study: StudyOptions, options: dict[str, Any]
+) -> tuple[Plan, int, np.ndarray]:
     """Everything checked before anything trains: specs, numbers, picture, folder."""
     if not study.nets:
         raise AnimlearnError("no networks given; name some with --net, e.g. --net '{2,4}x64:relu:adam'")
@@ -117,4 +127,27 @@ def _plan(image: Path, folder: Path, study: StudyOptions, options: dict[str, Any
     trials = expand.trials(nets, study.seeds, context)
     expand.confirm(len(trials), study.yes)
     folder.mkdir(exist_ok=True)
-    return Plan(trials, shared, study.halving, image.read_bytes(), image.suffix, folder), len(trials)
+    plan = Plan(trials, shared, study.halving, image.read_bytes(), image.suffix, folder)
+    return plan, len(trials), pixels.pixels
+
+
+def _pictures(plan: Plan, ranked: list[Row], top: int, pixels: np.ndarray, out: Settings) -> list[Path]:
+    """sheet.png, chart.png, race.gif and race.mp4 from what the trials kept; none before any has."""
+    entries = []
+    for rank, row in enumerate(ranked, start=1):
+        folder = plan.folder / "trials" / row.trial
+        if not (folder / PAINTINGS).is_file():  # diverged before its first chunk ended
+            continue
+        scores = checkpoint.read(folder / "trial.ckpt").meta["scores"]
+        psnr = [(int(t), v) for t, v in scores["history"][0] if t <= row.epochs]
+        held = [(int(t), v) for t, v in scores["held_history"][0] if t <= row.epochs] or None
+        stopped = row.stopped_at if row.stopped_at is not None and row.stopped_at < plan.epochs else None
+        label = spec.parse(row.spec).label()
+        entries.append(show.Entry(label, row.seed, psnr, held, stopped, rank, folder / PAINTINGS))
+    if not entries:
+        return []
+    paths = [plan.folder / name for name in ("sheet.png", "chart.png", "race.gif", "race.mp4")]
+    show.sheet(paths[0], pixels, entries)
+    show.chart(paths[1], entries, top)
+    race.race(paths[2:], pixels, entries, top, out.fps, out.hold, out.quality)
+    return paths
