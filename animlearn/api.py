@@ -210,7 +210,7 @@ def _result(run: Run, paths: list[Path], files: RunOptions, stopped: BaseExcepti
         run.seconds,
         interrupted=stopped is not None,
         settings=run.settings,
-        holdout_psnrs=list(board.held) if run.held_out is not None else [],
+        holdout_psnrs=list(board.held) if run.holdout is not None else [],
         log=files.log,
     )
 

@@ -70,15 +70,15 @@ class Run:
         s = self.settings = settings
         self.target, self.models = target, models
         hide = np.random.default_rng(np.random.SeedSequence(s.seed, spawn_key=(HOLDOUT_STREAM,)))
-        self.held_out = holdout(target.width, target.height, s.holdout, hide)
-        self.board = Scoreboard(models, target.pixels, self.held_out)
+        self.holdout = holdout(target.width, target.height, s.holdout, hide)
+        self.board = Scoreboard(models, target.pixels, self.holdout)
         self.buffer = FrameBuffer()
-        keep = np.flatnonzero(~self.held_out.ravel()) if self.held_out is not None else slice(None)
+        keep = np.flatnonzero(self.holdout.trained.ravel()) if self.holdout is not None else slice(None)
         self.trainer = Trainer(models, target.coords[keep], target.colours[keep], order_seed, cores)
         self.painter = Painter(
             self.board,
             self.buffer,
-            self.held_out,
+            self.holdout,
             show_target=s.target,
             captions=s.caption,
             plot=s.plot,

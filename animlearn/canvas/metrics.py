@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from ..io.target import Holdout
 from ..nets.model import Model
 
 
@@ -25,13 +26,13 @@ def psnr(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float
 class Scoreboard:
     """Each model's PSNR history on trained and on held-out pixels, its title and its log rows."""
 
-    def __init__(self, models: list[Model], target: np.ndarray, held_out: np.ndarray | None):
+    def __init__(self, models: list[Model], target: np.ndarray, holdout: Holdout | None):
         self.names = [m.name for m in models]
         self.specs = [m.spec.text() for m in models]
         self.counts = [m.learnable for m in models]
         self.target = target
-        self.held_out = held_out  # (h, w) bool: pixels never trained on, or None
-        self.trained_on = None if held_out is None else ~held_out
+        self.held_out = None if holdout is None else holdout.tested  # (h, w) bool, or None
+        self.trained_on = None if holdout is None else holdout.trained
         self.history: list[list[tuple[float, float]]] = [[] for _ in models]
         self.held_history: list[list[tuple[float, float]]] = [[] for _ in models]
         self.rows: list[dict] = []

@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
+from ..io.target import Holdout
 from ..nets.model import Model
 from .buffer import FrameBuffer
 from .compose import Composer
@@ -28,7 +29,7 @@ class Painter:
         self,
         board: Scoreboard,
         buffer: FrameBuffer,
-        held_out: np.ndarray | None,
+        holdout: Holdout | None,
         *,
         show_target: bool,
         captions: bool,
@@ -43,7 +44,8 @@ class Painter:
         self.compose = compose
         self.height, self.width = board.target.shape[:2]
         self.k = upscale_factor(self.width, self.height)
-        self.mask = None if held_out is None else np.kron(held_out, np.ones((self.k, self.k), bool))
+        patches = holdout.tested if holdout is not None and holdout.patches else None
+        self.mask = None if patches is None else np.kron(patches, np.ones((self.k, self.k), bool))
         self.target_panel = self._panel(board.target) if show_target else None
         titles = board.titles() + (["target"] if show_target else [])
         shown = (self.width * self.k, self.height * self.k)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ..errors import AnimlearnError
+from ..io import EVERY_OTHER
 from . import spec as spec_mod
 from .options import PRESET_NAMES, option
 from .schedule import LOG_EVERY, SCHEDULES
@@ -41,6 +42,21 @@ def parse_hidden(text: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
             f"--hidden {text!r}: give positive layer widths separated by commas, e.g. 300,300,300,300"
         )
     return tuple(int(p) for p in parts)
+
+
+def parse_holdout(value: float | str) -> float | str:
+    """A fraction from 0 to 0.5, or 'every-other'."""
+    if value == EVERY_OTHER:
+        return value
+    try:
+        fraction = float(value)
+    except (TypeError, ValueError):
+        fraction = math.nan
+    if not 0 <= fraction <= 0.5 or isinstance(value, bool):
+        raise AnimlearnError(
+            f"--holdout {value!r}: give a fraction from 0 to 0.5, e.g. 0.1, or {EVERY_OTHER}"
+        )
+    return fraction
 
 
 def parse_nets(value: str | Sequence[str]) -> tuple[str, ...]:
@@ -114,12 +130,15 @@ class Settings:
     target: bool = option(
         False, "Show the target picture on the right.", "Frames", training=True, flag="--target"
     )
-    holdout: float = option(
+    holdout: float | str = option(
         0.0,
         "Hide this fraction of the picture from training, in square patches outlined on the "
-        "frames; PSNR is then reported on trained/hidden pixels.",
+        "frames; or 'every-other': train on pixels [::2, ::2], test on [1::2, 1::2] (Tancik et "
+        "al. 2020). PSNR is then reported on trained/hidden pixels.",
         "Training",
         training=True,
+        cli=str,
+        parse=parse_holdout,
     )
     plot: bool = option(
         False, "Add a PSNR-over-epochs chart under the panels.", "Frames", training=True, flag="--plot"
@@ -238,8 +257,7 @@ def check(s: Settings) -> None:
     parse_hidden(s.hidden)
     for text in s.nets:
         spec_mod.parse(text)
-    if not (isinstance(s.holdout, int | float) and 0 <= s.holdout <= 0.5):
-        raise AnimlearnError(f"--holdout {s.holdout!r}: give a fraction from 0 to 0.5, e.g. 0.1")
+    parse_holdout(s.holdout)
 
 
 def from_dict(saved: dict[str, Any]) -> Settings:

@@ -9,6 +9,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..errors import AnimlearnError
+from . import EVERY_OTHER
 
 # More pixels than this are scaled down for training, even with --size 0:
 # the frames and the epochs of a 24-megapixel photo would not fit a laptop.
@@ -129,9 +130,33 @@ def load(path: str | Path, size: int) -> Target:
     return Target(np.asarray(im, dtype=np.uint8).copy(), notes)
 
 
-def holdout(width: int, height: int, fraction: float, rng: np.random.Generator) -> np.ndarray | None:
-    """A (height, width) mask of square patches, about `fraction` of the picture,
-    to hide from training (None for 0). Patches are an eighth of the shorter side."""
+@dataclass(frozen=True)
+class Holdout:
+    """Which pixels the networks learn from, and which are scored as hidden."""
+
+    trained: np.ndarray  # (h, w) bool
+    tested: np.ndarray  # (h, w) bool, never trained on
+    patches: bool  # square patches, outlined on the frames; every-other's lattice is not
+
+
+def holdout(width: int, height: int, kind: float | str, rng: np.random.Generator) -> Holdout | None:
+    """None for 0. A fraction: square patches an eighth of the shorter side, about that
+    much of the picture, hidden. 'every-other': the protocol of Tancik et al. 2020,
+    train on pixels [::2, ::2] and test on [1::2, 1::2]."""
+    if kind == EVERY_OTHER:
+        trained, tested = np.zeros((2, height, width), dtype=bool)
+        trained[::2, ::2] = True
+        tested[1::2, 1::2] = True
+        if not tested.any():
+            raise AnimlearnError(
+                f"--holdout {kind}: a {width}×{height} picture has no pixel to test; use more"
+            )
+        return Holdout(trained, tested, patches=False)
+    mask = _patches(width, height, float(kind), rng)
+    return None if mask is None else Holdout(~mask, mask, patches=True)
+
+
+def _patches(width: int, height: int, fraction: float, rng: np.random.Generator) -> np.ndarray | None:
     if fraction <= 0:
         return None
     side = max(1, round(min(width, height) / 8))
