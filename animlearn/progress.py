@@ -1,4 +1,4 @@
-"""A rich progress bar fed by render()'s per-epoch reports."""
+"""Rich progress bars on stderr: a render's epochs, a sweep's trials."""
 
 from __future__ import annotations
 
@@ -11,63 +11,54 @@ from .run import EpochReport
 from .study.driver import Progress as StudyProgress
 
 
-class Bar:
-    """Epoch/total, loss, PSNR, samples/s and ETA, on stderr."""
+class _Bar:
+    """One task, started on the first report, so an early error prints nothing but itself."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: str, fields: str) -> None:
         self.progress = Progress(
-            TextColumn("epoch"),
+            TextColumn(name),
             MofNCompleteColumn(),
             BarColumn(),
-            TextColumn("loss {task.fields[loss]}  PSNR {task.fields[psnr]}  {task.fields[rate]} px/s"),
+            TextColumn(fields),
             TimeRemainingColumn(),
             console=Console(stderr=True),
-            transient=False,
         )
         self.task = None
 
-    def __enter__(self) -> Bar:
+    def __enter__(self) -> _Bar:
         return self
 
     def __exit__(self, *exc) -> None:
         if self.task is not None:
             self.progress.stop()
 
-    def update(self, r: EpochReport) -> None:
-        # Started on the first report, so an early error prints nothing but itself.
+    def _show(self, done: int, total: int, **fields: str) -> None:
         if self.task is None:
             self.progress.start()
-            self.task = self.progress.add_task("train", total=r.epochs, loss="", psnr="", rate="")
+            self.task = self.progress.add_task("", total=total, **fields)
+        self.progress.update(self.task, completed=done, **fields)
+
+
+class Bar(_Bar):
+    """Epoch/total, loss, PSNR, samples/s and ETA."""
+
+    def __init__(self) -> None:
+        fields = "loss {task.fields[loss]}  PSNR {task.fields[psnr]}  {task.fields[rate]} px/s"
+        super().__init__("epoch", fields)
+
+    def update(self, r: EpochReport) -> None:
         psnr = " ".join("-" if math.isnan(p) else f"{p:.1f}" for p in r.psnrs)
         loss = " ".join(f"{x:.4f}" for x in r.losses)
         rate = f"{r.epoch * r.samples * len(r.losses) / max(r.seconds, 1e-9):,.0f}"
-        self.progress.update(self.task, completed=r.epoch, loss=loss, psnr=f"{psnr} dB", rate=rate)
+        self._show(r.epoch, r.epochs, loss=loss, psnr=f"{psnr} dB", rate=rate)
 
 
-class SweepBar:
-    """Trials done out of the total, the best so far, and the ETA, on stderr."""
+class SweepBar(_Bar):
+    """Trials done out of the total, the best so far, and the ETA."""
 
     def __init__(self) -> None:
-        self.progress = Progress(
-            TextColumn("trials"),
-            MofNCompleteColumn(),
-            BarColumn(),
-            TextColumn("best {task.fields[best]}"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-        )
-        self.task = None
-
-    def __enter__(self) -> SweepBar:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.task is not None:
-            self.progress.stop()
+        super().__init__("trials", "best {task.fields[best]}")
 
     def update(self, p: StudyProgress) -> None:
-        if self.task is None:
-            self.progress.start()
-            self.task = self.progress.add_task("sweep", total=p.total, best="")
         best = "-" if p.best is None else f"{p.best.label} {p.best.score:.2f} dB"
-        self.progress.update(self.task, completed=p.done, best=best)
+        self._show(p.done, p.total, best=best)

@@ -14,6 +14,16 @@ def smooth_picture(width: int, height: int) -> np.ndarray:
     return (rgb * 255 + 0.5).astype(np.uint8)
 
 
+def gif_frames(path) -> list[np.ndarray]:
+    """Every frame of a GIF as it shows, RGB."""
+    with Image.open(path) as im:
+        out = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            out.append(np.asarray(im.convert("RGB")))
+    return out
+
+
 @pytest.fixture
 def picture(tmp_path):
     """A 40 x 30 PNG on disk."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import start_render
+from conftest import gif_frames, start_render
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -21,15 +21,6 @@ from animlearn.run import Run
 
 DATA = Path(__file__).parent / "data"
 SMALL = dict(size=24, hidden=(16, 16), seed=3)
-
-
-def gif_frames(path):
-    with Image.open(path) as im:
-        out = []
-        for k in range(im.n_frames):
-            im.seek(k)
-            out.append(np.asarray(im.convert("RGB")))
-    return out
 
 
 @pytest.mark.parametrize("per_epoch", [1, 2])

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import smooth_picture
+from conftest import gif_frames, smooth_picture
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -26,15 +26,6 @@ def moving(n, w=96, h=64):
 
 
 BEST = encoders.Options(quality=100)
-
-
-def gif_frames(path):
-    with Image.open(path) as im:
-        frames = []
-        for k in range(im.n_frames):
-            im.seek(k)
-            frames.append(np.asarray(im.convert("RGB")))
-    return frames
 
 
 def test_a_gif_we_wrote_re_encodes_to_mp4_and_back(tmp_path):

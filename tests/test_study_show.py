@@ -5,6 +5,7 @@ import errno
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from conftest import gif_frames
 from PIL import Image
 
 from animlearn.canvas.plot import BACKDROP, COLOURS
@@ -145,15 +146,6 @@ def test_the_chart_colours_the_top_trials_and_greys_the_rest(study):
     assert files(study) == ["chart.png"]
 
 
-def read_gif(path):
-    with Image.open(path) as im:
-        frames = []
-        for k in range(im.n_frames):
-            im.seek(k)
-            frames.append(np.asarray(im.convert("RGB")))
-    return frames
-
-
 def read_mp4(path):
     reader = imageio_ffmpeg.read_frames(str(path))
     meta = next(reader)
@@ -188,7 +180,7 @@ def test_the_race_shows_the_top_trials_for_the_longest_ones_epochs_holding_those
     paths = [study / "race.gif", study / "race.mp4"]
     race(paths, target(), entries, top=2, fps=10, hold=0, quality=90)
     assert files(study) == ["race.gif", "race.mp4"], "no temporary file left"
-    frames, movie = read_gif(paths[0]), read_mp4(paths[1])
+    frames, movie = gif_frames(paths[0]), read_mp4(paths[1])
     assert len(frames) == len(movie) == 6, "one frame per epoch of the longest of the top two"
     panel = boxes(frames[2], [blues[2]])[0]
     assert panel is not None and (panel[2] - panel[0], panel[3] - panel[1]) == (H * 16, W * 16)
