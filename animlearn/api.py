@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from . import encoders, notebook
-from .canvas.paint import paint as paint_model
-from .config import settings as settings_mod
+from .canvas.paint import picture
+from .config import settings
 from .config.options import RunOptions
 from .config.settings import Settings
 from .encoders import pngs, still
@@ -79,9 +79,9 @@ def render(
     saved = checkpoint.read(files.resume) if files.resume is not None else None
     if saved:
         done = saved.meta["epochs_done"]
-        s = settings_mod.resumed(settings_mod.from_dict(saved.meta["settings"]), done, **options)
+        s = settings.resumed(settings.from_dict(saved.meta["settings"]), done, **options)
     else:
-        s = settings_mod.resolve(files.preset, **options)
+        s = settings.resolve(files.preset, **options)
     image = Path(image)
     opts = encoders.Options(fps=s.fps, hold=s.hold, quality=s.quality)
     paths = encoders.check_outputs(output, opts, source=image)
@@ -242,5 +242,5 @@ def paint(saved: str | Path, output: str | Path, *, size: int = 1024, net: str =
     if index is None or not 0 <= index < len(models):
         have = ", ".join(f"{k} ({m.name})" for k, m in enumerate(models, start=1))
         raise AnimlearnError(f"--net {net!r}: not in this checkpoint; give a panel number: {have}")
-    still.write(paint_model(models[index], *target.fitted(width, height, size)), output)
+    still.write(picture(models[index], *target.fitted(width, height, size)), output)
     return output

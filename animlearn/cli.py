@@ -87,14 +87,13 @@ def _sigterm(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def render(image: Path, output: list[Path], **options: Any) -> None:
+def render_command(image: Path, output: list[Path], **options: Any) -> None:
     """Train a network on IMAGE and write the learning as an animation."""
     # Painting's matrix products get one BLAS thread: training holds the other
     # core, and a second BLAS thread would only take turns with it. (Set before
     # numpy loads; the CLI is the only place that knows it owns the process.)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    from .api import Interrupted
-    from .api import render as run
+    from .api import Interrupted, render
     from .errors import Diverged
     from .progress import Bar
 
@@ -102,7 +101,7 @@ def render(image: Path, output: list[Path], **options: Any) -> None:
     options = deferred(options, RENDER_SWITCHES)
     with _user_errors(), Bar() as bar:
         try:
-            result = run(image, output, on_epoch=bar.update, on_note=_note, **options)
+            result = render(image, output, on_epoch=bar.update, on_note=_note, **options)
         except Diverged as e:
             r = e.result
             names = ", ".join(map(str, r.outputs))
@@ -131,20 +130,21 @@ def _scores(result: RenderResult) -> str:
     return f"{result.epochs} epochs in {result.seconds:.0f} s; {what} {scores}"
 
 
-RENDER_SWITCHES = command(app, render, [(Settings, None), (RunOptions, None)], IMAGE_HELP, OutputOption)
+RENDER_SWITCHES = command(
+    app, "render", render_command, [(Settings, None), (RunOptions, None)], IMAGE_HELP, OutputOption
+)
 
 
-def sweep(image: Path, output: Path, **options: Any) -> None:
+def sweep_command(image: Path, output: Path, **options: Any) -> None:
     """Train many networks on IMAGE, each alone, rank them, and write the study into a folder."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # the driver only draws; workers train
     from .progress import SweepBar
-    from .study.sweep import SweepInterrupted
-    from .study.sweep import sweep as run
+    from .study.sweep import SweepInterrupted, sweep
 
     signal.signal(signal.SIGTERM, _sigterm)
     with _user_errors(), SweepBar() as bar:
         try:
-            result = run(image, output, on_progress=bar.update, **deferred(options, {"yes"}))
+            result = sweep(image, output, on_progress=bar.update, **deferred(options, {"yes"}))
         except SweepInterrupted as e:
             done = f"{len(e.result.rows)} of {e.result.trials} trials"
             typer.echo(f"animlearn: interrupted; wrote the results of {done} to {output}", err=True)
@@ -165,11 +165,11 @@ FolderOption = Annotated[
     Path,
     typer.Option("-o", "--output", help="Folder for the study (made if missing).", rich_help_panel="Output"),
 ]
-command(app, sweep, [(StudyOptions, None), (Settings, SHARED)], IMAGE_HELP, FolderOption)
+command(app, "sweep", sweep_command, [(StudyOptions, None), (Settings, SHARED)], IMAGE_HELP, FolderOption)
 
 
-@app.command()
-def paint(
+@app.command("paint")
+def paint_command(
     saved: Annotated[Path, typer.Argument(metavar="CHECKPOINT", help="File from render --checkpoint.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Picture to write: .png, .jpg or .webp.")],
     size: Annotated[int, typer.Option(help="Longer side of the picture, px.")] = 1024,
@@ -178,15 +178,15 @@ def paint(
     ] = "deep",
 ) -> None:
     """Paint a saved network's picture at any resolution."""
-    from .api import paint as run
+    from .api import paint
 
     with _user_errors():
-        path = run(saved, output, size=size, net=net)
+        path = paint(saved, output, size=size, net=net)
     typer.echo(f"wrote {path}")
 
 
-@app.command()
-def encode(
+@app.command("encode")
+def encode_command(
     frames: Annotated[
         list[Path], typer.Argument(help="PNG/JPEG frames or folders, GIF/MP4/WebP files; natural name order.")
     ],
@@ -196,10 +196,10 @@ def encode(
     quality: Annotated[int, typer.Option(help=QUALITY_HELP)] = 80,
 ) -> None:
     """Assemble existing frames (e.g. learned_1.jpg ... learned_500.jpg) into animations."""
-    from .assemble import encode as run
+    from .assemble import encode
 
     with _user_errors():
-        result = run(frames, output, fps=fps, hold=hold, quality=quality)
+        result = encode(frames, output, fps=fps, hold=hold, quality=quality)
     _wrote(result.outputs, result.frames)
 
 

@@ -40,6 +40,7 @@ def _flag(f: Field, kind: type) -> inspect.Parameter:
 
 def command(
     app: typer.Typer,
+    name: str,
     run: Callable[..., None],
     classes: list[tuple[type, tuple[str, ...] | None]],
     image_help: str,
@@ -59,7 +60,7 @@ def command(
     image = Annotated[Path, typer.Argument(help=image_help)]
     params.insert(0, inspect.Parameter("image", KEYWORD, annotation=image))
     run.__signature__ = inspect.Signature(params)
-    app.command()(run)
+    app.command(name)(run)
     return {f.name for f, kind in fields if on_only(f, kind)}
 
 

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .run import EpochReport
-from .study.driver import Progress as StudyProgress
+from .study.driver import SweepReport
 
 
 class _Bar:
@@ -59,6 +59,6 @@ class SweepBar(_Bar):
     def __init__(self) -> None:
         super().__init__("trials", "best {task.fields[best]}")
 
-    def update(self, p: StudyProgress) -> None:
+    def update(self, p: SweepReport) -> None:
         best = "-" if p.best is None else f"{p.best.label} {p.best.score:.2f} dB"
         self._show(p.done, p.total, best=best)

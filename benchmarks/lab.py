@@ -17,7 +17,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the CLI: two threads of
 import numpy as np  # noqa: E402
 
 from animlearn.canvas.metrics import psnr  # noqa: E402
-from animlearn.canvas.paint import paint  # noqa: E402
+from animlearn.canvas.paint import picture  # noqa: E402
 from animlearn.config import (
     settings,  # noqa: E402
     spec,  # noqa: E402
@@ -49,7 +49,7 @@ def run(text: str, tgt: target.Target, marks: list[float]) -> tuple[int, int, li
                 [_] = trainer.epoch_parts(1)
                 trained += time.perf_counter() - start
                 epochs += 1
-            scores.append(psnr(paint(m, tgt.width, tgt.height), tgt.pixels))
+            scores.append(psnr(picture(m, tgt.width, tgt.height), tgt.pixels))
     finally:
         trainer.close()
     return m.learnable, epochs, scores

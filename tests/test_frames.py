@@ -6,7 +6,7 @@ import pytest
 from animlearn.canvas.buffer import FrameBuffer
 from animlearn.canvas.compose import GAP, Composer
 from animlearn.canvas.metrics import psnr
-from animlearn.canvas.paint import enlarge, outline, paint, upscale_factor
+from animlearn.canvas.paint import enlarge, outline, picture, upscale_factor
 from animlearn.config.spec import NetSpec
 from animlearn.nets import model, network
 
@@ -14,11 +14,11 @@ from animlearn.nets import model, network
 def test_paint_matches_the_forward_pass_clipped_to_uint8():
     m = model.build(NetSpec(hidden=(8, 8)), 0.1, "fan-in", 7, 5, np.random.default_rng(0))
     m.net.params[-3:] = [2.0, -1.0, 0.5]  # output biases: red saturates, green clips at 0
-    picture = paint(m, 7, 5)
-    assert picture.shape == (5, 7, 3) and picture.dtype == np.uint8
-    assert (picture[..., 0] == 255).all() and (picture[..., 1] == 0).all()
+    painted = picture(m, 7, 5)
+    assert painted.shape == (5, 7, 3) and painted.dtype == np.uint8
+    assert (painted[..., 0] == 255).all() and (painted[..., 1] == 0).all()
     rgb = network.forward(m.net, np.array([[0.5, 0.5]], np.float32))
-    assert picture[2, 3, 2] == round(float(np.clip(rgb[0, 2], 0, 1)) * 255)
+    assert painted[2, 3, 2] == round(float(np.clip(rgb[0, 2], 0, 1)) * 255)
 
 
 def test_psnr():

@@ -5,7 +5,7 @@ import pytest
 
 from animlearn.errors import AnimlearnError
 from animlearn.study.expand import CONFIRM_ABOVE, confirm, expand, specs, trial_id, trials
-from animlearn.study.halving import Halving, Job, rungs
+from animlearn.study.halving import Halving, Step, rungs
 from animlearn.study.results import Row, Spread, markdown, rank, read, records, spread, summarise, write
 
 EXAMPLE = "{2,4}x{64,256}:relu:{fourier,posenc}:adam"
@@ -164,10 +164,10 @@ def test_asha_promotes_on_partial_results_but_a_wrong_guess_decides_nothing():
     ids = IDS[:9]
     halving = Halving(ids, 60, 3)
     assert halving.rungs == (6, 20, 60)
-    assert [halving.next_job() for _ in ids] == [Job(t, 0, 6) for t in ids]
+    assert [halving.next_job() for _ in ids] == [Step(t, 0, 6) for t in ids]
     for t, score in zip(ids[:3], (30.0, 20.0, 10.0)):
         halving.report(t, 6, score)
-    assert halving.next_job() == Job("t00", 6, 20)  # top third of the three reported
+    assert halving.next_job() == Step("t00", 6, 20)  # top third of the three reported
     assert halving.next_job() is None and not halving.done
     halving.report("t00", 20, 99.0)
     for i, t in enumerate(ids[3:]):
@@ -183,7 +183,11 @@ def test_sure_promotions_come_before_new_trials_best_first():
     for t in ids[:8]:
         halving.report(t, 6, float(int(t[1:])))
     # keep 3; one member is still out, so the best two reported are sure, t05 is not
-    assert [halving.next_job() for _ in range(3)] == [Job("t07", 6, 20), Job("t06", 6, 20), Job("t08", 0, 6)]
+    assert [halving.next_job() for _ in range(3)] == [
+        Step("t07", 6, 20),
+        Step("t06", 6, 20),
+        Step("t08", 0, 6),
+    ]
 
 
 def test_diverged_trials_never_go_on_and_a_tie_goes_to_the_earlier_trial():
@@ -198,7 +202,7 @@ def test_diverged_trials_never_go_on_and_a_tie_goes_to_the_earlier_trial():
 
 def test_without_halving_every_trial_trains_to_the_end():
     halving = Halving(IDS[:4], 60)
-    assert [halving.next_job() for _ in range(5)] == [Job(t, 0, 60) for t in IDS[:4]] + [None]
+    assert [halving.next_job() for _ in range(5)] == [Step(t, 0, 60) for t in IDS[:4]] + [None]
     for t in IDS[:4]:
         halving.report(t, 60, 1.0)
     assert halving.done and all(halving.stopped_at(t) == 60 for t in IDS[:4])

@@ -18,7 +18,7 @@ from ..nets.model import Model
 from .buffer import FrameBuffer
 from .compose import Composer
 from .metrics import Scoreboard
-from .paint import enlarge, outline, paint, upscale_factor
+from .paint import enlarge, outline, picture, upscale_factor
 from .plot import chart
 
 STRIP_HEIGHT = 120  # px of the --plot strip
@@ -72,9 +72,9 @@ class Painter:
         return panel if self.mask is None else outline(panel, self.mask)
 
     def _frame(self, label: str, x: float, models: list[Model], losses: list[float], seconds: float) -> None:
-        small = [paint(m, self.width, self.height) for m in models]
-        for n, picture in enumerate(small):
-            self.board.score(n, picture, x)
+        small = [picture(m, self.width, self.height) for m in models]
+        for n, painting in enumerate(small):
+            self.board.score(n, painting, x)
         if self.on_paint is not None:
             self.on_paint(x, small)
         frame = self._compose(label, small) if self.compose else None
@@ -83,7 +83,7 @@ class Painter:
             self.on_frame(frame, rows)
 
     def _compose(self, label: str, small: list[np.ndarray]) -> np.ndarray:
-        panels = [self._panel(picture) for picture in small]
+        panels = [self._panel(painting) for painting in small]
         if self.target_panel is not None:
             panels.append(self.target_panel)
         strip = None

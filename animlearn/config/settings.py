@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import AnimlearnError
 from ..io import EVERY_OTHER
-from . import spec as spec_mod
+from . import spec
 from .options import PRESET_NAMES, option
 from .schedule import LOG_EVERY, SCHEDULES
 from .spec import LR_SCALES
@@ -256,7 +256,7 @@ def check(s: Settings) -> None:
         raise AnimlearnError(f"--lr-scale {s.lr_scale!r}: use one of {', '.join(LR_SCALES)}")
     parse_hidden(s.hidden)
     for text in s.nets:
-        spec_mod.parse(text)
+        spec.parse(text)
     parse_holdout(s.holdout)
 
 

@@ -22,8 +22,7 @@ from ..io.atomic import replacing
 from . import results, show
 from .executors import Cluster, Local
 from .expand import Trial
-from .halving import Halving
-from .halving import Job as Step
+from .halving import Halving, Step
 from .results import Row
 from .worker import Job, Outcome
 
@@ -47,7 +46,7 @@ class Plan:
 
 
 @dataclass
-class Progress:
+class SweepReport:
     """What a progress display needs after each trial's rung."""
 
     row: Row  # the rung just measured
@@ -57,7 +56,7 @@ class Progress:
 
 
 class Study:
-    def __init__(self, plan: Plan, on_progress: Callable[[Progress], None] | None = None):
+    def __init__(self, plan: Plan, on_progress: Callable[[SweepReport], None] | None = None):
         self.plan, self.on_progress = plan, on_progress
         self.trials = {t.id: t for t in plan.trials}
         self.rows = [r for r in results.read(plan.folder) if r.trial in self.trials and r.rung <= plan.epochs]
@@ -148,7 +147,7 @@ class Study:
         if self.on_progress is not None:
             ranked = results.rank(self.final_rows())
             best = ranked[0] if ranked and ranked[0].score is not None else None
-            self.on_progress(Progress(row, self.finished(), len(self.trials), best))
+            self.on_progress(SweepReport(row, self.finished(), len(self.trials), best))
 
     def finished(self) -> int:
         """Trials measured at the rung halving stopped them at (the last one, without halving)."""

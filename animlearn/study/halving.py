@@ -48,7 +48,7 @@ def rungs(epochs: int, eta: int | None, trials: int) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
-class Job:
+class Step:
     """Train `trial` from its checkpoint at epoch `start` (0: from scratch) to `stop`, then report."""
 
     trial: str
@@ -97,7 +97,7 @@ class Halving:
         self._scores[k][trial] = None if score is None or math.isnan(score) else score
         self._running.discard((trial, k))
 
-    def next_job(self) -> Job | None:
+    def next_job(self) -> Step | None:
         """The next thing to train, or None: wait for a running job (or the sweep is done)."""
         state = self._state()
         top = len(self.rungs) - 1
@@ -133,9 +133,9 @@ class Halving:
     def _free(self, trial: str, k: int) -> bool:
         return trial not in self._scores[k] and (trial, k) not in self._running
 
-    def _start(self, trial: str, k: int) -> Job:
+    def _start(self, trial: str, k: int) -> Step:
         self._running.add((trial, k))
-        return Job(trial, self.rungs[k - 1] if k else 0, self.rungs[k])
+        return Step(trial, self.rungs[k - 1] if k else 0, self.rungs[k])
 
     def _state(self) -> list[_Rung]:
         state: list[_Rung] = []

@@ -19,7 +19,7 @@ from ..config.settings import Settings
 from ..errors import AnimlearnError
 from ..io import checkpoint, target
 from . import expand, race, results, show
-from .driver import PAINTINGS, Plan, Progress, Study
+from .driver import PAINTINGS, Plan, Study, SweepReport
 from .executors import connect
 from .results import Row
 
@@ -65,7 +65,7 @@ def sweep(
     image: str | Path,
     out_dir: str | Path,
     *,
-    on_progress: Callable[[Progress], None] | None = None,
+    on_progress: Callable[[SweepReport], None] | None = None,
     **options: Any,
 ) -> SweepResult:
     """Train every network that `nets` (render specs with shell-like braces) names, with
