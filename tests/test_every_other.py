@@ -21,7 +21,7 @@ def test_every_other_trains_on_a_quarter_and_scores_the_odd_lattice(picture, tmp
     assert seen[-1].samples == 12 * 9  # pixels [::2, ::2] only
     saved = checkpoint.read(cp)
     model = Model.restored(saved.meta["models"][0], saved.arrays[0], 24, 18)
-    painted = picture(model, 24, 18).astype(float)
+    painted = animlearn.canvas.paint.picture(model, 24, 18).astype(float)
 
     def db(rows: slice, cols: slice) -> float:
         mse = np.mean((painted[rows, cols] - pixels[rows, cols]) ** 2) / 255**2
