@@ -34,6 +34,27 @@ def test_specs_parse_and_print_back():
 
 
 @pytest.mark.parametrize(
+    "text, lr",
+    [
+        ("4x256:sine:adam", 1e-4),
+        ("4x256:adam", 3e-3),
+        ("4x256:relu:adam", 3e-3),
+        ("4x256:tanh:adam", 3e-3),
+        ("3x256:tanh:fourier=256:adam", 1e-3),
+        ("3x256:relu:fourier=256:adam", 1e-3),
+        ("3x256:relu:posenc=8:adam", 1e-3),
+        ("2x64:relu:grid=8:adam", 1e-2),
+        ("2x64:sine:grid=8:adam", 1e-2),
+        ("4x256:sine:adam:lr=1e-3", 1e-3),
+        ("4x256:sine:momentum", 0.2),
+        ("4x300", 0.1),
+    ],
+)
+def test_default_learning_rates_follow_activation_and_encoding(text, lr):
+    assert spec.parse(text).learning_rate(0.1) == lr
+
+
+@pytest.mark.parametrize(
     "text, problem",
     [
         ("4y300", "is not layers"),

@@ -53,7 +53,7 @@ class NetSpec:
             return self.lr
         if self.optimizer == "sgd":
             return run_lr
-        return {"momentum": 0.2, "adam": 1e-2 if self.encoding == "grid" else 1e-3}[self.optimizer]
+        return 0.2 if self.optimizer == "momentum" else adam_rate(self.act, self.encoding)
 
     def _layers(self, times: str, sep: str) -> str:
         depth, width = len(self.hidden), self.hidden[0]
@@ -97,6 +97,20 @@ class NetSpec:
         if self.halflife:
             words.append(f"half-life {self.halflife:g}")
         return " · ".join(words)
+
+
+def adam_rate(act: str, encoding: str) -> float:
+    """Adam's default learning rate. Measured every-other on two 512 px photos, 480 steps
+    of 4,096 (benchmarks/paper.py): sine at 1e-4 (SIREN's rate) beat 3e-5 and 3e-4 on
+    average, and 1e-3, which fell back as it trained; on raw coordinates 3e-3 beat 1e-3 for
+    leaky ReLU, ReLU and tanh (by 1.2, 1.1 and 0.2 dB), and leaky ReLU and ReLU were within
+    0.4 dB of it at 1e-2; with Fourier features 1e-3 beat 3e-4 and 3e-3. A grid's tables
+    learn at 1e-2."""
+    if encoding == "grid":
+        return 1e-2
+    if act == "sine":
+        return 1e-4
+    return 3e-3 if encoding == "raw" else 1e-3
 
 
 def _problem(text: str, what: str) -> AnimlearnError:

@@ -101,7 +101,14 @@ def build(
     rate = spec.learning_rate(lr)
     scale = (spec.lr_scale or lr_scale) if spec.optimizer == "sgd" else "none"
     net = network.create(
-        spec.hidden, rate, scale, rng, act=spec.act, omega=spec.omega, n_in=encoding.dim(spec)
+        spec.hidden,
+        rate,
+        scale,
+        rng,
+        act=spec.act,
+        omega=spec.omega,
+        n_in=encoding.dim(spec),
+        raw=spec.encoding == "raw",
     )
     enc = encoding.make(spec, width, height, rng)
     size = {"sgd": 0, "momentum": 1, "adam": 2}[spec.optimizer] * (enc.learnable + len(net.params))
