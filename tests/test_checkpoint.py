@@ -122,7 +122,7 @@ def test_a_checkpoint_from_before_the_format_change_resumes(picture, tmp_path):
     # It trained on this picture at --size 20, with --holdout 0.1.
     result = animlearn.render(picture, tmp_path / "more.gif", epochs=4, resume=cp)
     assert result.frames == 4 and result.epochs == 4
-    assert result.names == ["2 × 8 relu · fourier 4 sigma 10 · adam", "2 × 4 relu · grid 2 · adam"]
+    assert result.names == ["2 × 8 relu · fourier 4 σ 10 · adam", "2 × 4 relu · grid 2 · adam"]
     assert all(math.isfinite(p) for p in result.psnrs + result.holdout_psnrs)
     painted = CliRunner().invoke(app, ["paint", str(cp), "-o", str(tmp_path / "p.png"), "--net", "2"])
     assert painted.exit_code == 0, painted.output

@@ -31,6 +31,7 @@ def test_specs_parse_and_print_back():
         assert spec.parse(spec.parse(text).text()) == spec.parse(text)
     assert NetSpec().label() == "4 × 300"
     assert spec.parse("3x256:sine:adam").label() == "3 × 256 sine · adam"
+    assert spec.parse("3x256:relu:fourier=256:adam").label() == "3 × 256 relu · fourier 256 σ 10 · adam"
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,7 @@ def test_trials_are_every_spec_with_every_seed_seed_major_and_big_sweeps_need_ye
     assert len(made) == 24
     assert [(t.spec, t.seed) for t in made[:9]] == [(n.text(), 0) for n in nets] + [(nets[0].text(), 1)]
     assert len({t.id for t in made}) == 24 and all(len(t.id) == 12 and t.id.isalnum() for t in made)
-    assert made[8].label == "2 × 64 relu · fourier 256 sigma 10 · adam · seed 1"
+    assert made[8].label == "2 × 64 relu · fourier 256 σ 10 · adam · seed 1"
     again = trials(specs(["2x64:adam:relu:fourier"]), 1, {"lr": 0.1, "size": 128})
     assert again[0].id == made[0].id  # the same network, seed and settings: the same folder
     assert trial_id(nets[0], 0, {"size": 64, "lr": 0.1}) != made[0].id

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .fonts import font, printable
+from .fonts import font
 
 BACKGROUND = (255, 255, 255)
 INK = (40, 40, 40)
@@ -72,7 +72,6 @@ class Composer:
 
     def _text(self, draw: ImageDraw.ImageDraw, text: str, cx: float, cy: float, room: float) -> None:
         """Centred text, shrunk to fit `room` px if it must."""
-        text = printable(text)
         size = self.font_size
         while size > 7 and draw.textlength(text, font=font(size)) > room - 4:
             size -= 1

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib.resources import files
 
 from PIL import ImageFont
 
-Font = ImageFont.ImageFont | ImageFont.FreeTypeFont
+# DejaVu Sans cut down to Latin, Greek and a few symbols (× · σ – …); see typeface/README.md.
+FACE = files(__package__).joinpath("typeface", "DejaVuSansAnimlearn.ttf")
 
 
 @lru_cache(maxsize=16)
-def font(size: int) -> Font:
-    """Pillow's built-in font at `size` px; cached, as text is fitted size by size every frame."""
-    return ImageFont.load_default(size=size)
-
-
-def printable(text: str) -> str:
-    """The text with × written x: Pillow's built-in font has no glyph for ×."""
-    return text.replace("×", "x")
+def font(size: int) -> ImageFont.FreeTypeFont:
+    """The face at `size` px; cached, as text is fitted size by size every frame."""
+    with FACE.open("rb") as f:
+        return ImageFont.truetype(f, size)

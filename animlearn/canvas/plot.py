@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from .compose import BACKGROUND, INK
-from .fonts import font, printable
+from .fonts import font
 
 Series = list[tuple[float, float]]  # (seconds since the start, PSNR dB)
 Colour = tuple[int, int, int]
@@ -64,7 +64,7 @@ def _legend(
     for text, colour in entries:
         lead = SWATCH + 3 if colour is not None else 0
         while len(text) > 1 and lead + draw.textlength(text, font=face) > room:
-            text = text[:-4] + "..." if len(text) > 4 else text[:-1]  # too long for any row: shorten
+            text = text[:-2] + "…" if len(text) > 2 else text[:-1]  # too long for any row: shorten
         w = lead + draw.textlength(text, font=face)
         if not rows or x + w > PAD + room:
             rows.append([])
@@ -227,7 +227,7 @@ def chart(
     lo = 5.0 * math.floor((min(values) - 1) / 5) if values else 10.0
     hi = 5.0 * math.ceil((max(values) + 1) / 5) if values else 30.0
 
-    entries = [(printable(name), COLOURS[k % len(COLOURS)]) for k, name in enumerate(names)]
+    entries = [(name, COLOURS[k % len(COLOURS)]) for k, name in enumerate(names)]
     entries += [(HOLDOUT_NOTE, None)] if dashed is not None else []
     size, rows, top, bottom = _fit_legend(draw, entries, width, height)
     _draw_legend(draw, rows, size)

@@ -82,10 +82,10 @@ class NetSpec:
         return ":".join(parts)
 
     def label(self) -> str:
-        """A panel title: '4 × 300', '3 × 256 relu · fourier 256 sigma 10 · adam'."""
+        """A panel title: '4 × 300', '3 × 256 relu · fourier 256 σ 10 · adam'."""
         words = [self._layers(" × ", "-") + ("" if self.act == "leaky" else f" {self.act}")]
         if self.encoding == "fourier":
-            words.append(f"fourier {self.frequencies} sigma {self.sigma:g}")
+            words.append(f"fourier {self.frequencies} σ {self.sigma:g}")
         elif self.encoding == "posenc":
             words.append(f"posenc {self.octaves}")
         elif self.encoding == "grid":

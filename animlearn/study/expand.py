@@ -123,7 +123,7 @@ class Trial:
     id: str  # 12 hex digits, a folder name: the same trial gets the same id in any sweep
     spec: str  # canonical spec text
     seed: int
-    label: str  # for people: '3 × 256 relu · fourier 256 sigma 10 · adam · seed 1'
+    label: str  # for people: '3 × 256 relu · fourier 256 σ 10 · adam · seed 1'
 
 
 def trial_id(spec: NetSpec, seed: int, context: Mapping[str, object]) -> str:
