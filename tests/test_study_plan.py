@@ -77,6 +77,7 @@ def test_rungs_are_epochs_over_powers_of_eta_floored():
     assert rungs(60, 3, 8) == (6, 20, 60)
     assert rungs(60, 3, 1) == (60,) and rungs(2, 3, 27) == (2,) and rungs(60, None, 27) == (60,)
     assert rungs(100, 2, 1000) == (1, 3, 6, 12, 25, 50, 100)
+    assert rungs(27, 3, 27, grace=9) == (9, 27) and rungs(27, 3, 27, grace=28) == (27,)
     for eta in (1, 0.5, True):
         with pytest.raises(AnimlearnError, match="--halving"):
             rungs(60, eta, 27)

@@ -135,6 +135,13 @@ class StudyOptions:
         "Training",
         metavar="ETA",
     )
+    grace: int = option(
+        1,
+        "Epochs every trial trains before halving first judges it: lower rungs are skipped. Networks "
+        "that start slow (Fourier features) can be cut by an early rung and yet win at the end.",
+        "Training",
+        metavar="EPOCHS",
+    )
     top: int = option(4, "How many of the best trials race side by side in race.gif and race.mp4.", "Output")
     workers: int | None = option(
         None, "Local worker processes, one core each.", "Runs", shown="the machine's cores"

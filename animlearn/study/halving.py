@@ -29,19 +29,23 @@ from ..errors import AnimlearnError
 Record = tuple[str, int, float | None]  # trial id, rung epoch, score (None: diverged)
 
 
-def rungs(epochs: int, eta: int | None, trials: int) -> tuple[int, ...]:
+def rungs(epochs: int, eta: int | None, trials: int, grace: int = 1) -> tuple[int, ...]:
     """The epochs at which trials are compared, ascending, the last being `epochs`.
 
     E // ETA**k, floored: integer arithmetic, so 60 // 27 is exactly 2 with no float
     rounding, a rung never costs more than its share, and with ETA >= 2 the rungs stay
-    distinct. It stops at 1 epoch, and once halving would leave a single trial: a lower
-    rung would only judge the same field on fewer epochs. No `eta`: one rung, `epochs`."""
+    distinct. It stops at `grace` epochs (ASHA's grace period: early rungs can judge the
+    wrong thing, as networks that start slow may overtake later), and once halving would
+    leave a single trial: a lower rung would only judge the same field on fewer epochs.
+    No `eta`: one rung, `epochs`."""
     if not eta:
         return (epochs,)
     if isinstance(eta, bool) or not isinstance(eta, int) or eta < 2:
         raise AnimlearnError(f"--halving {eta!r}: give a whole number, 2 or more (keep the best 1/ETA)")
     out, count = [epochs], trials
-    while count > 1 and epochs // eta ** len(out) >= 1:
+    if isinstance(grace, bool) or not isinstance(grace, int) or grace < 1:
+        raise AnimlearnError(f"--grace {grace!r}: give a whole number of epochs, 1 or more")
+    while count > 1 and epochs // eta ** len(out) >= grace:
         out.append(epochs // eta ** len(out))
         count = max(1, count // eta)
     return tuple(reversed(out))
@@ -67,11 +71,11 @@ class _Rung:
 class Halving:
     """Which trial trains to which epoch next; see the module's docstring."""
 
-    def __init__(self, trials: Sequence[str], epochs: int, eta: int | None = None) -> None:
+    def __init__(self, trials: Sequence[str], epochs: int, eta: int | None = None, grace: int = 1) -> None:
         if len(set(trials)) != len(trials):
             raise ValueError("trial ids must be distinct")
         self.trials = tuple(trials)
-        self.rungs = rungs(epochs, eta, len(self.trials))
+        self.rungs = rungs(epochs, eta, len(self.trials), grace)
         self._eta = eta or 1  # only read when there are several rungs, that is with an eta
         self._order = {t: i for i, t in enumerate(self.trials)}
         self._scores: list[dict[str, float | None]] = [{} for _ in self.rungs]
@@ -79,11 +83,11 @@ class Halving:
 
     @classmethod
     def resume(
-        cls, trials: Sequence[str], epochs: int, eta: int | None, records: Iterable[Record]
+        cls, trials: Sequence[str], epochs: int, eta: int | None, records: Iterable[Record], grace: int = 1
     ) -> Halving:
         """The scheduler as it stood after `records`; records of trials or epochs
         this sweep does not have (other settings) are left out."""
-        halving = cls(trials, epochs, eta)
+        halving = cls(trials, epochs, eta, grace)
         for trial, epoch, score in records:
             if trial in halving._order and epoch in halving.rungs:
                 halving.report(trial, epoch, score)

@@ -127,7 +127,7 @@ def _plan(
     trials = expand.trials(nets, study.seeds, context)
     expand.confirm(len(trials), study.yes)
     folder.mkdir(exist_ok=True)
-    plan = Plan(trials, shared, study.halving, image.read_bytes(), image.suffix, folder)
+    plan = Plan(trials, shared, study.halving, study.grace, image.read_bytes(), image.suffix, folder)
     return plan, len(trials), pixels.pixels
 
 
