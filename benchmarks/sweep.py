@@ -78,9 +78,8 @@ def halving(picture: Path, scratch: Path) -> dict:
 def study(picture: Path, scratch: Path) -> dict:
     """A real study: depth x width x encoding, 2 seeds, on the seed picture; memory and bytes."""
     nets = ["{2,4}x{64,256}:relu:{fourier,posenc,raw}:adam"]
-    seconds, result = timed(
-        scratch / "study", image=picture, nets=nets, seeds=2, epochs=30, size=150, halving=3
-    )
+    options = dict(seeds=2, epochs=30, size=150, holdout="every-other", halving=3, grace=10)
+    seconds, result = timed(scratch / "study", image=picture, nets=nets, **options)
     folder = scratch / "study"
     ckpts = [p.stat().st_size for p in folder.glob("trials/*/trial.ckpt")]
     paints = [p.stat().st_size for p in folder.glob("trials/*/paintings.npy")]
