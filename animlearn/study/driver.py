@@ -72,6 +72,7 @@ class Study:
 
     def run(self, workers: Local | Cluster) -> None:
         """Until the scheduler has decided everything; Ctrl-C stops it between any two results."""
+        self.plan.folder.mkdir(exist_ok=True)  # only now: bad input or no scheduler leaves nothing behind
         running: dict[Future, Step] = {}
         while True:
             while len(running) < workers.workers and (step := self.scheduler.next_job()) is not None:

@@ -83,7 +83,7 @@ def sweep(
         raise TypeError(f"sweep() got unknown option(s): {', '.join(sorted(unknown))}")
     plan, count, pixels = _plan(Path(image), Path(out_dir), study, options)
     start = time.perf_counter()
-    driver = Study(plan, on_progress)
+    driver = Study(plan, on_progress)  # checks --halving and --grace
     workers = connect(study.workers, study.scheduler)
     interrupted = False
     try:
@@ -126,7 +126,6 @@ def _plan(
     del context["epochs"]
     trials = expand.trials(nets, study.seeds, context)
     expand.confirm(len(trials), study.yes)
-    folder.mkdir(exist_ok=True)
     plan = Plan(trials, shared, study.halving, study.grace, image.read_bytes(), image.suffix, folder)
     return plan, len(trials), pixels.pixels
 
