@@ -13,21 +13,17 @@ import os
 import signal
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from ..errors import AnimlearnError
-from .worker import Job, cache_root, run_trial, single_threaded
+from .worker import Job, cache_root, claim, run_trial, single_threaded
 
 CONNECT_SECONDS = 20  # to reach a scheduler; the error must come within 30 s
 
 
-def _start_worker(cache: Path, slot: Any) -> None:
+def _start_worker(cache: Path) -> None:
     # The driver handles Ctrl-C and ends its workers; they must not print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with slot.get_lock():
-        slot.value += 1
-        number = slot.value
-    single_threaded(cache / f"local-{number}")
+    single_threaded(claim(cache, "local"))
 
 
 class Local:
@@ -37,16 +33,11 @@ class Local:
         self.workers = workers
         # spawn: a fresh interpreter, so the one-thread settings apply before numpy loads
         self.context = multiprocessing.get_context("spawn")
-        self.slot = self.context.Value("i", 0)
         self.pool = self._pool()
 
     def _pool(self) -> ProcessPoolExecutor:
-        self.slot.value = 0  # a new pool's workers reuse the slots' caches
         return ProcessPoolExecutor(
-            self.workers,
-            mp_context=self.context,
-            initializer=_start_worker,
-            initargs=(cache_root(), self.slot),
+            self.workers, mp_context=self.context, initializer=_start_worker, initargs=(cache_root(),)
         )
 
     def submit(self, job: Job) -> Future:

@@ -8,6 +8,7 @@ So a worker needs animlearn installed but no disk shared with the driver.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import socket
 import sys
@@ -30,6 +31,28 @@ def cache_root() -> Path:
     """Where workers keep their compiled Numba kernels, one folder each."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "animlearn" / "numba"
+
+
+_CLAIMS: list[int] = []  # lock files held open: a claim lasts as long as the process
+
+
+def claim(root: Path, prefix: str) -> Path:
+    """The first of root/PREFIX-1, -2, ... that no live process holds, held by this one
+    until it ends: a worker's own Numba cache, which the next worker in its place reuses
+    (a cache per process id would compile every kernel afresh and pile up folders)."""
+    number = 0
+    while True:
+        number += 1
+        folder = root / f"{prefix}-{number}"
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(lock)
+            continue
+        _CLAIMS.append(lock)
+        return folder
 
 
 def single_threaded(cache: Path) -> None:
@@ -69,7 +92,7 @@ class Outcome:
 def run_trial(job: Job) -> Outcome:
     """Train `job` to its epoch; a diverging network comes back as an Outcome that says so."""
     if "numba" not in sys.modules and "NUMBA_CACHE_DIR" not in os.environ:  # a Dask worker's first trial
-        single_threaded(cache_root() / f"dask-{os.getpid()}")
+        single_threaded(claim(cache_root(), "dask"))
     import numpy as np
 
     from ..errors import Diverged
