@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 
@@ -20,9 +22,10 @@ from .worker import Job, cache_root, claim, run_trial, single_threaded
 CONNECT_SECONDS = 20  # to reach a scheduler; the error must come within 30 s
 
 
-def _start_worker(cache: Path) -> None:
+def _start_worker(cache: Path, scratch: str) -> None:
     # The driver handles Ctrl-C and ends its workers; they must not print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tempfile.tempdir = scratch  # the pool's folder: removed with the pool, even if this process is killed
     single_threaded(claim(cache, "local"))
 
 
@@ -33,26 +36,35 @@ class Local:
         self.workers = workers
         # spawn: a fresh interpreter, so the one-thread settings apply before numpy loads
         self.context = multiprocessing.get_context("spawn")
-        self.pool = self._pool()
+        self.pool, self.scratch = self._pool()
 
-    def _pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            self.workers, mp_context=self.context, initializer=_start_worker, initargs=(cache_root(),)
+    def _pool(self) -> tuple[ProcessPoolExecutor, str]:
+        """A new pool and the folder its workers keep a trial's files in."""
+        scratch = tempfile.mkdtemp(prefix="animlearn-pool-")
+        pool = ProcessPoolExecutor(
+            self.workers, mp_context=self.context, initializer=_start_worker, initargs=(cache_root(), scratch)
         )
+        return pool, scratch
 
     def submit(self, job: Job) -> Future:
         return self.pool.submit(run_trial, job)
 
     def restart(self) -> None:
         """After a worker died: the old pool is broken, its jobs are lost."""
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        self.pool = self._pool()
+        self.close(now=True)
+        self.pool, self.scratch = self._pool()
 
     def close(self, now: bool = False) -> None:
-        if now:  # Ctrl-C: the workers ignore SIGINT, so end them
-            for child in multiprocessing.active_children():
-                child.terminate()
+        """Shut the pool down, at once with `now` (Ctrl-C: the workers ignore SIGINT, so they
+        are terminated; this pool's only, not other processes this one started), then remove
+        the files of the trials they left unfinished."""
+        processes = list((self.pool._processes or {}).values()) if now else []
+        for process in processes:
+            process.terminate()
         self.pool.shutdown(wait=not now, cancel_futures=True)
+        for process in processes:
+            process.join(5)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class Cluster:
