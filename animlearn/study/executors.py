@@ -14,6 +14,7 @@ import shutil
 import signal
 import tempfile
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ..errors import AnimlearnError
@@ -47,7 +48,12 @@ class Local:
         return pool, scratch
 
     def submit(self, job: Job) -> Future:
-        return self.pool.submit(run_trial, job)
+        try:
+            return self.pool.submit(run_trial, job)
+        except BrokenProcessPool as e:  # a worker died since the last result: fail like its jobs
+            lost: Future = Future()
+            lost.set_exception(e)
+            return lost
 
     def restart(self) -> None:
         """After a worker died: the old pool is broken, its jobs are lost."""
