@@ -76,7 +76,10 @@ class Study:
         running: dict[Future, Step] = {}
         while True:
             while len(running) < workers.workers and (step := self.scheduler.next_job()) is not None:
-                running[workers.submit(self._job(step))] = step
+                if (measured := self._measured(step)) is not None:
+                    self._finish(step, measured)
+                else:
+                    running[workers.submit(self._job(step))] = step
             if not running:
                 return
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -88,8 +91,9 @@ class Study:
                     running = self._restart(workers, [step, *running.values()])
                     break
                 self.lost = 0
-                if outcome.epochs < step.stop and not outcome.diverged:
+                if not outcome.diverged:
                     self._store(outcome)
+                if outcome.epochs < step.stop and not outcome.diverged:
                     running[workers.submit(self._job(step))] = step  # the rung's next chunk
                 else:
                     self._finish(step, outcome)
@@ -116,6 +120,22 @@ class Study:
         p = self.plan
         return Job(trial.id, trial.spec, trial.seed, p.picture, p.suffix, p.settings, until, data)
 
+    def _measured(self, step: Step) -> Outcome | None:
+        """The step's result read from the trial's checkpoint, if that has trained to its
+        epoch or past it (a re-run with other epochs moved the rungs): nothing to train."""
+        saved = self.folder(step.trial) / "trial.ckpt"
+        meta = checkpoint.read(saved).meta if saved.is_file() else None
+        if meta is None or meta["epochs_done"] < step.stop:
+            return None
+        scores = meta["scores"]
+        history = [(t, v) for t, v in scores["history"][0] if t <= step.stop]
+        held = [(t, v) for t, v in scores["held_history"][0] if t <= step.stop]
+        row = next((r for r in scores["rows"] if float(r["epoch"]) == step.stop), None)
+        if row is None:  # not painted at that epoch
+            return None
+        seconds = float(row["seconds"])
+        return Outcome(step.trial, step.stop, step.stop, row["parameters"], history, held, (), b"", seconds)
+
     def _store(self, outcome: Outcome) -> None:
         """Keep the trial's new checkpoint and the paintings of the epochs it just trained."""
         folder = self.folder(outcome.trial)
@@ -133,8 +153,7 @@ class Study:
             tmp.write_bytes(outcome.checkpoint)
 
     def _finish(self, step: Step, outcome: Outcome) -> None:
-        if not outcome.diverged:
-            self._store(outcome)
+        """Record the trial's row at the step's rung and tell the scheduler."""
         trial = self.trials[step.trial]
         psnr = outcome.history[-1][1] if outcome.history else None
         held = outcome.held_history[-1][1] if outcome.held_history else None
