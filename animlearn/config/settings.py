@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -45,6 +46,19 @@ def parse_hidden(text: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
 
 def parse_nets(value: str | Sequence[str]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
+
+
+SIZE_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9}
+
+
+def parse_size(value: str | int) -> int:
+    """'10MB' -> 10,000,000 bytes: decimal units (kB, MB, GB); a bare number is bytes."""
+    text = "" if isinstance(value, bool) else str(value)
+    found = re.fullmatch(r"\s*(\d+\.?\d*|\.\d+)\s*([kmg]?b?)\s*", text, re.IGNORECASE)
+    size = round(float(found[1]) * SIZE_UNITS[found[2].lower()]) if found else 0
+    if size < 1:
+        raise AnimlearnError(f"--max-size {value!r}: give a size such as 10MB, 500kB or 2.5MB")
+    return size
 
 
 @dataclass(frozen=True)
@@ -135,7 +149,17 @@ class Settings:
     fps: float = option(25.0, "Frames per second (GIF and WebP: at most 50).", "Output")
     hold: float = option(2.0, "Seconds the last frame stays before the loop restarts.", "Output")
     quality: int = option(
-        80, "0-100: higher is larger and closer to the frames (MP4 CRF 19, WebP 80 at 80).", "Output"
+        80, "0-100: higher is larger and closer to the frames (MP4 CRF 21, WebP 80 at 80).", "Output"
+    )
+    max_size: int | None = option(
+        None,
+        "Hold each output under SIZE (10MB, 500kB, 2.5MB): lower the quality, then drop frames if "
+        "that is not enough, and say so.",
+        "Output",
+        cli=str,
+        parse=parse_size,
+        shown="10MB for .gif, none for .mp4 and .webp",
+        metavar="SIZE",
     )
     schedule: str = option(
         "every",
