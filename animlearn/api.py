@@ -70,9 +70,12 @@ def render(
     config.options.RunOptions (preset, frames, log, checkpoint, resume). `nets`
     are specs such as '4x300' or '3x256:relu:fourier=256:adam', one panel each.
     With `checkpoint`, the run is saved every CHECKPOINT_SECONDS and on exit;
-    `resume` continues a saved run to `epochs`. Raises AnimlearnError for bad
-    input, Diverged if a network blows up (after writing the frames so far),
-    and Interrupted on Ctrl-C (ditto).
+    `resume` continues a saved run to `epochs`. `on_note` hears notes about the
+    picture and what an output gave up to stay under its size cap (`max_size`,
+    e.g. '10MB'; a GIF is held under 10 MB without it). Raises AnimlearnError for
+    bad input and for a cap no output can meet (writing none), Diverged if a
+    network blows up (after writing the frames so far), and Interrupted on
+    Ctrl-C (ditto).
     """
     given = {k: options.pop(k) for k in RUN_OPTIONS & options.keys()}
     files = RunOptions(**{k: Path(v) if k != "preset" else v for k, v in given.items() if v is not None})
@@ -83,7 +86,7 @@ def render(
     else:
         s = settings.resolve(files.preset, **options)
     image = Path(image)
-    opts = encoders.Options(fps=s.fps, hold=s.hold, quality=s.quality)
+    opts = encoders.Options(fps=s.fps, hold=s.hold, quality=s.quality, max_size=s.max_size)
     paths = encoders.check_outputs(output, opts, source=image)
     _check_files(files)
     tgt = target.load(image, s.size)
@@ -96,7 +99,7 @@ def render(
     run = Run.restored(saved, files.resume, s, tgt, **hooks) if saved else Run.new(s, tgt, **hooks)
     stopped = _train(run, files.checkpoint, live)
     result = _result(run, paths, files, stopped)
-    _write(run, paths, opts)
+    _write(run, paths, opts, on_note)
     if isinstance(stopped, Diverged):
         stopped.result = result
         raise stopped
@@ -215,12 +218,13 @@ def _result(run: Run, paths: list[Path], files: RunOptions, stopped: BaseExcepti
     )
 
 
-def _write(run: Run, paths: list[Path], opts: encoders.Options) -> None:
+def _write(
+    run: Run, paths: list[Path], opts: encoders.Options, on_note: Callable[[str], None] | None
+) -> None:
     """The animations; the frames and the log were written as they came."""
     try:
         if len(run.buffer):
-            for path in paths:
-                encoders.write(run.buffer, path, opts)
+            encoders.write_all(run.buffer, paths, opts, on_note)
     finally:
         run.buffer.close()
 

@@ -80,7 +80,9 @@ OutputOption = Annotated[
 ]
 IMAGE_HELP = "The picture to learn (JPEG, PNG, GIF, WebP, BMP, TIFF)."
 FIELDS = {f.name: f for f, _ in declared(Settings)}
-FPS_HELP, HOLD_HELP, QUALITY_HELP = (FIELDS[k].metadata["help"] for k in ("fps", "hold", "quality"))
+FPS_HELP, HOLD_HELP, QUALITY_HELP, MAX_SIZE_HELP = (
+    FIELDS[k].metadata["help"] for k in ("fps", "hold", "quality", "max_size")
+)
 
 
 def _sigterm(signum, frame) -> None:
@@ -194,12 +196,16 @@ def encode_command(
     fps: Annotated[float, typer.Option(help=FPS_HELP)] = 25.0,
     hold: Annotated[float, typer.Option(help=HOLD_HELP)] = 2.0,
     quality: Annotated[int, typer.Option(help=QUALITY_HELP)] = 80,
+    max_size: Annotated[
+        str | None,
+        typer.Option(help=MAX_SIZE_HELP, metavar="SIZE", show_default=FIELDS["max_size"].metadata["shown"]),
+    ] = None,
 ) -> None:
     """Assemble existing frames (e.g. learned_1.jpg ... learned_500.jpg) into animations."""
     from .assemble import encode
 
     with _user_errors():
-        result = encode(frames, output, fps=fps, hold=hold, quality=quality)
+        result = encode(frames, output, fps=fps, hold=hold, quality=quality, max_size=max_size, on_note=_note)
     _wrote(result.outputs, result.frames)
 
 

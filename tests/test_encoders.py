@@ -232,7 +232,7 @@ def test_a_full_disk_gives_a_clear_error_and_no_partial_file(tmp_path, monkeypat
 
 
 def test_quality_maps_to_x264_crf():
-    assert (mp4.crf(80), mp4.crf(100), mp4.crf(0)) == (19, 11, 51)
+    assert (mp4.crf(80), mp4.crf(100), mp4.crf(0)) == (21, 14, 51)
 
 
 def test_a_new_format_is_one_encoder_in_the_registry(tmp_path, monkeypatch):
@@ -243,7 +243,7 @@ def test_a_new_format_is_one_encoder_in_the_registry(tmp_path, monkeypatch):
         written.append(path.name)
         path.write_bytes(bytes(len(frames)))
 
-    raw = SimpleNamespace(MAX_FPS=10, write=write)
+    raw = SimpleNamespace(MAX_FPS=10, DEFAULT_MAX_SIZE=None, write=write)
     monkeypatch.setitem(encoders.ENCODERS, ".raw", raw)
     with pytest.raises(AnimlearnError, match=r"--fps 25 is too fast for \.raw.*or write \.mp4"):
         encoders.check(tmp_path / "out.raw", encoders.Options())

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ..errors import AnimlearnError
-from ..io import EVERY_OTHER
 from . import spec
 from .options import PRESET_NAMES, option
 from .schedule import LOG_EVERY, SCHEDULES
 from .spec import LR_SCALES
+from .values import parse_hidden, parse_holdout, parse_nets, parse_size
 
 MAX_HOLD = 60.0  # seconds; GIF stores a frame's delay in 16 bits of 10 ms
 MAX_FRAMES_PER_EPOCH = 1000
@@ -27,40 +26,6 @@ NET_HELP = (
 )
 SHARP = "2x64:relu:grid=8:cap=2^14:features=4:adam:halflife=10"
 INSTANT = "2x64:relu:grid=8:adam:halflife=10"
-
-
-def parse_hidden(text: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
-    """'300,300' -> (300, 300); widths must be positive integers."""
-    if not isinstance(text, str):
-        widths = tuple(text)
-        if not widths or not all(isinstance(w, int) and w > 0 for w in widths):
-            raise AnimlearnError(f"hidden={widths!r}: give one or more positive layer widths")
-        return widths
-    parts = [p.strip() for p in text.split(",")]
-    if not all(p.isdigit() and int(p) > 0 for p in parts):
-        raise AnimlearnError(
-            f"--hidden {text!r}: give positive layer widths separated by commas, e.g. 300,300,300,300"
-        )
-    return tuple(int(p) for p in parts)
-
-
-def parse_holdout(value: float | str) -> float | str:
-    """A fraction from 0 to 0.5, or 'every-other'."""
-    if value == EVERY_OTHER:
-        return value
-    try:
-        fraction = float(value)
-    except (TypeError, ValueError):
-        fraction = math.nan
-    if not 0 <= fraction <= 0.5 or isinstance(value, bool):
-        raise AnimlearnError(
-            f"--holdout {value!r}: give a fraction from 0 to 0.5, e.g. 0.1, or {EVERY_OTHER}"
-        )
-    return fraction
-
-
-def parse_nets(value: str | Sequence[str]) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(value)
 
 
 @dataclass(frozen=True)
@@ -154,7 +119,17 @@ class Settings:
     fps: float = option(25.0, "Frames per second (GIF and WebP: at most 50).", "Output")
     hold: float = option(2.0, "Seconds the last frame stays before the loop restarts.", "Output")
     quality: int = option(
-        80, "0-100: higher is larger and closer to the frames (MP4 CRF 19, WebP 80 at 80).", "Output"
+        80, "0-100: higher is larger and closer to the frames (MP4 CRF 21, WebP 80 at 80).", "Output"
+    )
+    max_size: int | None = option(
+        None,
+        "Hold each output under SIZE (10MB, 500kB, 2.5MB): lower the quality, then drop frames if "
+        "that is not enough, and say so.",
+        "Output",
+        cli=str,
+        parse=parse_size,
+        shown="10MB for .gif, none for .mp4 and .webp",
+        metavar="SIZE",
     )
     schedule: str = option(
         "every",

@@ -1,13 +1,15 @@
 """Encoders: one module per format, each an `Encoder`, found by the output's suffix.
 
 Everything about file formats lives here; the rest of animlearn hands over
-uint8 RGB frames and an output path. A new format is a module with `MAX_FPS`
-and `write()` beside these, plus its line in ENCODERS.
+uint8 RGB frames and an output path. A new format is a module with `MAX_FPS`,
+`DEFAULT_MAX_SIZE` and `write()` beside these, plus its line in ENCODERS. A cap on
+the size (fit.py) works the same for every format, through `write()`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -15,7 +17,7 @@ import numpy as np
 
 from ..errors import AnimlearnError
 from ..io.atomic import replacing, writable
-from . import gif, mp4, webp
+from . import fit, gif, mp4, webp
 from .options import Options
 
 
@@ -23,6 +25,7 @@ class Encoder(Protocol):
     """What a format module offers; a module satisfies it as it stands."""
 
     MAX_FPS: float | None  # the fastest rate its players honour; None: any
+    DEFAULT_MAX_SIZE: int | None  # bytes an output is held under without a max_size; None: no cap
 
     def write(self, frames: Sequence[np.ndarray], path: Path, options: Options) -> None:
         """Write `frames` (at least one, all of one size) to `path`, a temporary
@@ -66,15 +69,62 @@ def check_outputs(
     return paths
 
 
-def write(frames: Sequence[np.ndarray], path: str | Path, options: Options) -> None:
-    """Write `frames` to `path` in the format its extension names, atomically."""
+def cap(path: Path, options: Options) -> int | None:
+    """The bytes an output is held under: `max_size`, else its format's default (None: any size)."""
+    if options.max_size is not None:
+        return options.max_size
+    return ENCODERS[path.suffix.lower()].DEFAULT_MAX_SIZE
+
+
+def write(
+    frames: Sequence[np.ndarray],
+    path: str | Path,
+    options: Options,
+    on_note: Callable[[str], None] | None = None,
+) -> None:
+    """Write `frames` to `path` in the format its extension names, atomically, under its
+    cap; `on_note` hears what was given up to stay under it."""
     path = check(path, options)
+    encoder, limit = _encoder(path, frames), cap(path, options)
+    with _disk(path), replacing(path) as tmp:
+        if limit is None:
+            encoder.write(frames, tmp, options)
+            note = None
+        else:
+            note = fit.write(encoder.write, frames, tmp, options, limit, path)
+    if note is not None and on_note is not None:
+        on_note(note)
+
+
+def write_all(
+    frames: Sequence[np.ndarray],
+    paths: Sequence[Path],
+    options: Options,
+    on_note: Callable[[str], None] | None = None,
+) -> None:
+    """`write()` to each path; if one of them cannot be held under its cap, none is written."""
+    for path in paths:
+        limit = cap(check(path, options), options)
+        if limit is not None:
+            with _disk(path):
+                fit.check_possible(_encoder(path, frames).write, frames, options, limit, path)
+    for path in paths:
+        write(frames, path, options, on_note)
+
+
+def _encoder(path: Path, frames: Sequence[np.ndarray]) -> Encoder:
+    """The encoder of a checked path, once there is something to write."""
     if not len(frames):
         raise ValueError("no frames to write")
+    return ENCODERS[path.suffix.lower()]
+
+
+@contextlib.contextmanager
+def _disk(path: Path) -> Iterator[None]:
+    """A full disk, a vanished folder: one line naming the output (temporary files are gone by then)."""
     try:
-        with replacing(path) as tmp:
-            ENCODERS[path.suffix.lower()].write(frames, tmp, options)
-    except OSError as e:  # a full disk, a vanished folder: the temporary file is already gone
+        yield
+    except OSError as e:
         raise AnimlearnError(
             f"{path}: could not write ({e.strerror or e}); free some space or choose another folder"
         ) from e

@@ -19,6 +19,7 @@ from PIL import GifImagePlugin, Image
 from .options import Options
 
 MAX_FPS: float | None = 50  # browsers play frames shorter than 20 ms at 100 ms
+DEFAULT_MAX_SIZE: int | None = 10_000_000  # GitHub refuses attachments over 10 MB
 COLOURS = 255  # the 256th index means "unchanged since the last frame"
 CLEAR = COLOURS
 PALETTE_SAMPLES = 16  # frames, spread over the run, that the palette is built from
@@ -67,13 +68,17 @@ def _nearest(frame: np.ndarray, colours: np.ndarray) -> np.ndarray:
 
 def tolerance(quality: int) -> float:
     """How much further (RGB distance, 0-441) a pixel's old colour may be than its
-    nearest before it is redrawn: 0 at quality 100, 16 at 80, 80 at 0.
+    nearest before it is redrawn: 0 at quality 100, 22 at 80, 110 at 0.
 
     Per-sample SGD makes every pixel drift a little each frame. On the seed run's
     500 frames of 300 x 471, redrawing every drift gives 24.9 MB at 38.9 dB
-    against the frames, a tolerance of 16 gives 5.1 MB at 34.2 dB.
+    against the frames, a tolerance of 16 gives 5.1 MB at 34.2 dB. A small network
+    drifts more (2 x 64 on a 451 x 300 photo, 500 frames): 30.6 MB at 39.2 dB
+    redrawn, 12.5 MB at 33.5 dB with 16, 7.7 MB at 31.8 dB with 22, which keeps such
+    runs under 8 MB. (Lossy LZW, as gifsicle's --lossy, did no better there:
+    8.9 MB at 32.1 dB on top of 16.)
     """
-    return (100 - quality) * 0.8
+    return (100 - quality) * 11 / 10
 
 
 def delays(count: int, fps: float, hold: float) -> list[int]:

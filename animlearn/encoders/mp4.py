@@ -12,13 +12,20 @@ from .options import Options
 # Measured on 500 seed-like frames at CRF 19: 'animation' (more reference frames,
 # stronger deblocking: suits flat, slowly changing pictures) cuts the file 16%,
 # 'slow' another 10% for twice the time, still seconds for a run of minutes.
+# On 500 frames of a small network drifting every frame, 'slower' saved 5% more
+# for twice the time again; CRF 21 instead of 19 saves 19% for 0.6 dB.
 TUNING = ["-preset", "slow", "-tune", "animation"]
 MAX_FPS: float | None = None  # players honour any rate
+DEFAULT_MAX_SIZE: int | None = None  # any size
 
 
 def crf(quality: int) -> int:
-    """x264's constant rate factor for a 0-100 quality: 80 gives 19, 100 gives 11, 0 gives 51."""
-    return round(51 - 0.4 * quality)
+    """x264's constant rate factor for a 0-100 quality: 80 gives 21, 100 gives 14, 0 gives 51.
+
+    At 80, 500 frames of a small network drifting every frame (451 x 359) take
+    0.92 MB at 41.7 dB against the frames (CRF 19: 1.14 MB at 42.3 dB).
+    """
+    return round(51 - 0.375 * quality)
 
 
 def even(frame: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from PIL import Image
 from .options import Options
 
 MAX_FPS: float | None = 50  # browsers play frames shorter than 20 ms at 100 ms
+DEFAULT_MAX_SIZE: int | None = None  # any size
 METHOD = 4  # libwebp's effort, 0-6: 4 is its own default, a fair size for the time
 
 SHORT, LONG, LONG8 = 3, 4, 16  # TIFF field types
