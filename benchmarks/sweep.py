@@ -34,7 +34,7 @@ def timed(folder: Path, **options) -> tuple[float, animlearn.study.sweep.SweepRe
 
 def throughput(picture: Path, scratch: Path) -> dict:
     """4 equal single-threaded trials (one spec, 4 seeds): 2 workers against 1."""
-    options = dict(image=picture, nets=["4x300"], seeds=4, epochs=4, size=96)
+    options = dict(image=picture, nets=["4x300"], seeds=4, epochs=6, size=96)
     timed(scratch / "warm", **options, workers=2)  # compile every worker slot's Numba cache first
     one, _ = timed(scratch / "one", **options, workers=1)
     two, _ = timed(scratch / "two", **options, workers=2)

@@ -31,17 +31,19 @@ INSTANT = "2x64:relu:grid=8:adam:halflife=10"
 @dataclass(frozen=True)
 class Settings:
     """Every option of a render. The presets (see option()'s `presets`):
-    quick, a first try of about a minute on a 2-core laptop; seed, the blog's
-    experiment (full size, 4 x 300, lr 0.1 scaled per layer as the author's code
-    does, 500 epochs); sharp, the sharpest picture per second within the seed
-    network's 272,703 parameters (a hashed grid, BENCHMARKS.md); instant, no
-    parameter cap: a dense grid up to the picture's resolution memorises it."""
+    quick, a first try of about a minute on a 2-core laptop: 80 epochs at 128 px
+    with lr 0.3, three times the seed's, which learns sooner (benchmarks/first_run.py;
+    0.5 diverged after 250 epochs); seed, the blog's experiment (full size, 4 x 300,
+    lr 0.1 scaled per layer as the author's code does, 500 epochs); sharp, the
+    sharpest picture per second within the seed network's 272,703 parameters (a
+    hashed grid, BENCHMARKS.md); instant, no parameter cap: a dense grid up to the
+    picture's resolution memorises it."""
 
     epochs: int = option(
-        60,
+        80,
         "Training epochs, one frame each.",
         "Training",
-        presets={"seed": 500, "instant": 40},
+        presets={"seed": 500, "sharp": 60, "instant": 40},
     )
     size: int = option(
         128,
@@ -70,7 +72,7 @@ class Settings:
         shown="4x300",
         metavar="SPEC",
     )
-    lr: float = option(0.1, "Learning rate.", "Training", training=True)
+    lr: float = option(0.3, "Learning rate.", "Training", presets={"seed": 0.1}, training=True)
     lr_scale: str = option(
         "fan-in",
         "'fan-in': each layer uses lr/sqrt(fan_in+1), as the seed's code; 'none': lr everywhere.",
