@@ -134,7 +134,7 @@ class Study:
         if row is None:  # not painted at that epoch
             return None
         seconds = float(row["seconds"])
-        return Outcome(step.trial, step.stop, step.stop, row["parameters"], history, held, (), b"", seconds)
+        return Outcome(step.trial, step.stop, row["parameters"], history, held, (), b"", seconds)
 
     def _store(self, outcome: Outcome) -> None:
         """Keep the trial's new checkpoint and the paintings of the epochs it just trained."""

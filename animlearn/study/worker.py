@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import fcntl
 import os
-import socket
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +77,6 @@ class Job:
 class Outcome:
     trial: str
     epochs: int  # trained so far
-    until: int  # the job's goal: equal to `epochs` unless the network diverged
     parameters: int
     history: list[tuple[float, float]]  # (epoch, PSNR on trained pixels), all epochs so far
     held_history: list[tuple[float, float]]  # on hidden pixels; empty without a hold-out
@@ -86,7 +84,6 @@ class Outcome:
     checkpoint: bytes
     seconds: float  # training time of the trial so far
     diverged: str = ""  # the message, if the network blew up
-    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
 
 def run_trial(job: Job) -> Outcome:
@@ -112,7 +109,7 @@ def run_trial(job: Job) -> Outcome:
         shape = (0, run.target.height, run.target.width, 3)
         board = run.board
         return Outcome(
-            job.trial, run.epochs_done, job.until, board.counts[0], list(board.history[0]),
+            job.trial, run.epochs_done, board.counts[0], list(board.history[0]),
             list(board.held_history[0]), np.stack(paintings) if paintings else np.zeros(shape, np.uint8),
             saved.read_bytes(), run.seconds, diverged,
         )  # fmt: skip
