@@ -66,7 +66,7 @@ class Run:
     ):
         """`on_paint(epochs, paintings)` gets each model's picture at every frame's moment;
         without `compose`, those pictures are all a run keeps (a sweep's trials);
-        `cores` bounds the training threads (see Trainer)."""
+        `cores` bounds the training threads (a sweep's trials: 1), else --threads does."""
         s = self.settings = settings
         self.target, self.models = target, models
         hide = np.random.default_rng(np.random.SeedSequence(s.seed, spawn_key=(HOLDOUT_STREAM,)))
@@ -74,7 +74,8 @@ class Run:
         self.board = Scoreboard(models, target.pixels, self.holdout)
         self.buffer = FrameBuffer()
         keep = np.flatnonzero(self.holdout.trained.ravel()) if self.holdout is not None else slice(None)
-        self.trainer = Trainer(models, target.coords[keep], target.colours[keep], order_seed, cores)
+        threads = cores if cores is not None else s.threads
+        self.trainer = Trainer(models, target.coords[keep], target.colours[keep], order_seed, threads)
         self.painter = Painter(
             self.board,
             self.buffer,

@@ -9,20 +9,23 @@ from animlearn.config.spec import NetSpec, parse
 from animlearn.errors import Diverged
 from animlearn.io import target
 from animlearn.nets import model, network
-from animlearn.train import kernels
+from animlearn.train import kernels, layers
+from animlearn.train.meet import Stop
+from animlearn.train.sgd import PerSample
 from animlearn.train.trainer import Trainer
 
 
-def run_flat(params, sizes, lrs, X, Y, order, act="leaky", omega=30.0):
-    acts = np.zeros(sizes.sum(), np.float32)
-    delta = np.zeros(sizes.max(), np.float32)
-    grad = np.zeros(sizes.max(), np.float32)
-    code = kernels.ACTS.index(act)
-    return kernels.sgd_steps(params, sizes, lrs, X, Y, order, acts, delta, grad, code, np.float32(omega))
+def run_flat(params, sizes, lrs, X, Y, order, act="leaky", omega=30.0, threads=1):
+    net = network.Network(tuple(sizes[1:-1]), params, lrs, act, omega, int(sizes[0]))
+    return run_kernel(net, X, Y, order, threads)
 
 
-def run_kernel(net, X, Y, order):
-    return run_flat(net.params, net.sizes, net.lrs, X, Y, order, net.act, net.omega)
+def run_kernel(net, X, Y, order, threads=1):
+    stepper = PerSample(net, threads, Stop())
+    try:
+        return stepper.steps(X, Y, order, net.lrs)
+    finally:
+        stepper.close()
 
 
 def lr_for(act):
@@ -40,7 +43,7 @@ def data(n, seed=1):
 # layers wide enough to defer their updates (>= kernels.WIDE on both sides, flushed
 # every kernels.LAZY samples and at the end), and one-hidden-layer nets (fused sweep
 # for leaky ReLU, the general path for the others).
-@pytest.mark.parametrize("act", kernels.ACTS)
+@pytest.mark.parametrize("act", layers.ACTS)
 @pytest.mark.parametrize("hidden", [(9, 6, 7), (8,), (4, 13), (50,), (20, 33, 17), (40, 24, 8)])
 @pytest.mark.parametrize("lr_scale", ["fan-in", "none"])
 def test_kernel_matches_reference_after_hundreds_of_updates(hidden, lr_scale, act):
@@ -61,7 +64,7 @@ def test_kernel_matches_reference_after_hundreds_of_updates(hidden, lr_scale, ac
 # Encoded inputs (sizes[0] = 24, not the 2 coordinates): a narrow first layer updated
 # without a gradient into the inputs, a wide one with deferred updates, and one hidden
 # layer (not the fused sweep, which is for 2 inputs).
-@pytest.mark.parametrize("act", kernels.ACTS)
+@pytest.mark.parametrize("act", layers.ACTS)
 @pytest.mark.parametrize("hidden", [(8, 6), (20, 17), (30,), (5,)])
 def test_wide_inputs_match_reference(hidden, act):
     rng = np.random.default_rng(7)
@@ -94,7 +97,7 @@ def test_chunked_calls_match_one_call():
         assert run_kernel(parts, X, Y, order[:0]) == 0.0
 
 
-@pytest.mark.parametrize("act", kernels.ACTS)
+@pytest.mark.parametrize("act", layers.ACTS)
 def test_one_update_is_minus_lr_times_the_finite_difference_gradient(act):
     X, Y = data(1)
     lr = 1e-2
@@ -153,7 +156,7 @@ def test_sine_first_layer_spans_sirens_phases_on_our_coordinates():
     assert cycles.mean() == pytest.approx(siren, rel=0.03)
 
 
-@pytest.mark.parametrize("act", kernels.ACTS)
+@pytest.mark.parametrize("act", layers.ACTS)
 def test_predict_matches_the_reference_forward_pass(act):
     net = network.create((7, 12), lr_for(act), "fan-in", np.random.default_rng(0), act=act)
     # Train a little so biases are not zero and the weights are not the init's.
@@ -165,7 +168,7 @@ def test_predict_matches_the_reference_forward_pass(act):
     np.testing.assert_allclose(network.forward(net, coords), want, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("act", kernels.ACTS)
+@pytest.mark.parametrize("act", layers.ACTS)
 def test_the_trainer_trains_with_the_networks_activation(act):
     X, Y = data(200)
     spec = NetSpec((16, 16), act=act, omega=20.0)
@@ -179,7 +182,7 @@ def test_the_trainer_trains_with_the_networks_activation(act):
     assert np.array_equal(net.params, same.params)
 
 
-@pytest.mark.parametrize("act", kernels.ACTS)
+@pytest.mark.parametrize("act", layers.ACTS)
 def test_each_activation_learns_a_smooth_picture(act):
     coords = target.raster(40, 30)
     colours = (smooth_picture(40, 30).reshape(-1, 3) / np.float32(255)).astype(np.float32)

@@ -80,6 +80,12 @@ class Settings:
         training=True,
     )
     seed: int = option(0, "Seed for initial weights and pixel order.", "Training", training=True)
+    threads: int | None = option(
+        None,
+        "Threads that train at once; changes only the speed, never the numbers.",
+        "Training",
+        shown="every core, where it pays",
+    )
     shallow: bool = option(
         False,
         "Also train one hidden layer with as many parameters, shown on the left.",
@@ -229,6 +235,8 @@ def check(s: Settings) -> None:
         raise AnimlearnError(f"--frames-per-epoch {s.frames_per_epoch}: at most {MAX_FRAMES_PER_EPOCH}")
     if s.shallow_width is not None:
         _positive("shallow_width", s.shallow_width, integer=True)
+    if s.threads is not None:
+        _positive("threads", s.threads, integer=True)
     if s.lr_scale not in LR_SCALES:
         raise AnimlearnError(f"--lr-scale {s.lr_scale!r}: use one of {', '.join(LR_SCALES)}")
     parse_hidden(s.hidden)

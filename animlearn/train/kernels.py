@@ -1,4 +1,4 @@
-"""Numba kernels: per-sample SGD over flat float32 arrays.
+"""Numba kernels: per-sample SGD over flat float32 arrays, one network on a team of threads.
 
 A network is one flat float32 array `params` plus `sizes` = [n_in, h1, ..., hk, n_out]
 (n_in = 2 for raw (x, y) coordinates, more for encoded inputs). Layer l holds a
@@ -6,19 +6,23 @@ weight matrix (sizes[l+1] x sizes[l], row-major) followed by its biases;
 `layout(sizes)` gives where each starts. Hidden layers use one activation from
 ACTS, the output is linear, the loss per sample is 0.5 * ||y - t||^2.
 
+Threads. Every hidden layer's units are cut into a fixed number of slices
+(`cuts`). A slice owns its units' rows of the layer below them and their columns
+of the output layer, so its part of the weights stays in one core's cache. The
+team's threads share out the slices and meet at barriers (meet.py) inside each
+sample: after each hidden layer's forward pass, once the output's partial sums
+are in, and after each W^T delta of the backward pass. Partial sums are added
+slice by slice in a fixed order, and every slice always runs the same code, so
+the numbers depend on the cuts, never on how many threads run them.
+
 Speed comes from memory traffic, not arithmetic: a 4 x 300 net is 1.09 MB of
-weights, streamed from L2/L3 at each sweep. Every sample needs two sweeps of each
-matrix (W a forward, W^T delta backward, one after the other), so the kernel
-avoids a third one:
-- Wide layers defer their rank-1 updates. For up to LAZY samples a layer keeps
-  W = W_stored - sum_t u_t a_t^T with u_t = lr delta_t: products with W are a
-  read-only product with W_stored plus a small correction, and the deferred
-  updates are applied in one pass, in cache, every LAZY samples.
-- A leaky ReLU net with one hidden layer and two inputs does sample k's backward
-  pass and sample k+1's forward pass in a single sweep over its hidden units
-  (shallow.py).
-Both are the same per-sample SGD, one update per sample in order; only the
-float32 summation order differs.
+weights, streamed from L2 at each sweep. Every sample needs two sweeps of each
+matrix (W a forward, W^T delta backward), so wide layers avoid a third one: for
+up to LAZY samples they keep W = W_stored - sum_t u_t a_t^T with u_t = lr delta_t,
+and apply the deferred updates in one pass, in cache, every LAZY samples. A leaky
+ReLU net with one hidden layer and two inputs fuses one sample's backward pass
+with the next one's forward pass (shallow.py). Both are the same per-sample SGD,
+one update per sample in order; only the float32 summation order differs.
 """
 
 import math
@@ -26,16 +30,32 @@ import math
 import numpy as np
 from numba import njit
 
-from ..config.spec import ACTS
-from ..nets.network import SLOPE
-from .matvec import OPTS, _apply_deferred, _correct, _matvec, _matvec_t
-from .shallow import sgd_shallow
+from .layers import _activate, _backprop, _dots, _less, _less_t, _update, _update2
+from .matvec import OPTS, _apply_deferred, _matvec, _matvec_t
+from .meet import meet
 
-# An activation's code is its index in ACTS: leaky (z if z >= 0 else SLOPE z),
-# relu (max(z, 0)), tanh, sine (SIREN: sin(omega z)).
-LEAKY, RELU, TANH, SINE = range(len(ACTS))
 LAZY = 16  # samples a wide layer's updates are deferred for
 WIDE = 16  # layers at least this wide on both sides defer their updates
+SLICES = 4  # slices of a large network's hidden layers: at most this many threads
+ALIGN = 16  # slice bounds fall on multiples of this many units (a 64-byte line)
+LARGE = 32768  # multiply-adds per sample from which a network is cut into slices
+
+
+def cuts(sizes: np.ndarray, count: int | None = None) -> np.ndarray:
+    """Slice bounds of every layer's units, shape (layers + 1, count + 1). By default
+    SLICES slices for a large network, one for a small one, whose barriers would
+    cost more than they save. Inputs and outputs are not cut."""
+    if count is None:
+        work = sum(int(a) * int(b) for a, b in zip(sizes[:-1], sizes[1:]))
+        count = SLICES if work >= LARGE else 1
+    out = np.zeros((len(sizes), count + 1), np.int64)
+    for layer, n in enumerate(sizes):
+        hidden = 0 < layer < len(sizes) - 1
+        for s in range(count + 1):
+            at = round(n * s / count / ALIGN) * ALIGN if hidden else n * (s > 0)
+            out[layer, s] = min(n, at)
+        out[layer, count] = n
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -52,198 +72,172 @@ def layout(sizes: np.ndarray) -> np.ndarray:
 
 
 @njit(**OPTS)
-def _activate(z, slope, act, omega):
-    """Applies activation `act` to the pre-activations `z` in place and stores its
-    derivative at each z in `slope`. Multiplying by the derivative (rather than
-    selecting 0) keeps a NaN a NaN, for the trainer to see."""
-    one, zero = np.float32(1.0), np.float32(0.0)
-    if act == LEAKY:
-        for j in range(len(z)):
-            s = one if z[j] >= 0 else SLOPE
-            slope[j] = s
-            z[j] *= s
-    elif act == RELU:
-        for j in range(len(z)):
-            s = one if z[j] > 0 else zero
-            slope[j] = s
-            z[j] *= s
-    elif act == TANH:
-        for j in range(len(z)):
-            t = math.tanh(z[j])
-            slope[j] = one - t * t
-            z[j] = t
-    else:  # SINE
-        for j in range(len(z)):
-            x = omega * z[j]
-            slope[j] = omega * math.cos(x)
-            z[j] = math.sin(x)
+def sgd_deep(
+    params, sizes, lrs, X, Y, order, act, omega, bounds, acts, partial, sums, flags, stop, me, threads
+):
+    """Thread `me` of `threads`' part of one SGD update per sample in `order`, in
+    that order; returns the summed squared error (each sample's, before its update).
 
-
-@njit(**OPTS)
-def _backprop(w, b, a, delta, grad, n_in, n_out, lr):
-    """For narrow layers: grad = w^T delta with the old w, then w -= lr delta a^T
-    and b -= lr delta, in one sweep of w, four rows at a time."""
-    for i in range(n_in):
-        grad[i] = 0.0
-    j = 0
-    while j + 4 <= n_out:
-        w0 = w[j * n_in : (j + 1) * n_in]
-        w1 = w[(j + 1) * n_in : (j + 2) * n_in]
-        w2 = w[(j + 2) * n_in : (j + 3) * n_in]
-        w3 = w[(j + 3) * n_in : (j + 4) * n_in]
-        d0, d1, d2, d3 = delta[j], delta[j + 1], delta[j + 2], delta[j + 3]
-        e0, e1, e2, e3 = lr * d0, lr * d1, lr * d2, lr * d3
-        for i in range(n_in):
-            x = a[i]
-            grad[i] += w0[i] * d0 + w1[i] * d1 + w2[i] * d2 + w3[i] * d3
-            w0[i] -= e0 * x
-            w1[i] -= e1 * x
-            w2[i] -= e2 * x
-            w3[i] -= e3 * x
-        j += 4
-    while j < n_out:
-        row = w[j * n_in : (j + 1) * n_in]
-        d = delta[j]
-        e = lr * d
-        for i in range(n_in):
-            grad[i] += row[i] * d
-            row[i] -= e * a[i]
-        j += 1
-    for j in range(n_out):
-        b[j] -= lr * delta[j]
-
-
-@njit(**OPTS)
-def _update(w, b, a, delta, n_in, n_out, lr):
-    """The first layer's update: no gradient flows into the inputs, so no w^T delta."""
-    for j in range(n_out):
-        row = w[j * n_in : (j + 1) * n_in]
-        e = lr * delta[j]
-        for i in range(n_in):
-            row[i] -= e * a[i]
-        b[j] -= e
-
-
-@njit(**OPTS)
-def _update2(w, b, a, delta, n_out, lr):
-    """_update for two inputs (the coordinates), unrolled."""
-    x0 = a[0]
-    x1 = a[1]
-    for j in range(n_out):
-        e = lr * delta[j]
-        w[2 * j] -= e * x0
-        w[2 * j + 1] -= e * x1
-        b[j] -= e
-
-
-@njit(**OPTS)
-def sgd_steps(params, sizes, lrs, X, Y, order, acts, delta, grad, act, omega):
-    """One SGD update per sample in `order`, in that order; returns the summed
-    squared error (each sample's, before its update).
-
-    X is (N, sizes[0]) and Y (N, sizes[-1]), float32. Hidden layers use activation
-    ACTS[act]; `omega` is sine's frequency (sin(omega z)), unused by the others.
-    `acts` holds sum(sizes) floats, `delta` and `grad` max(sizes) floats each:
-    scratch space the caller owns, so the kernel allocates nothing per sample
-    (per call, it allocates the deferred updates and the activations' derivatives).
-    On return every deferred update has been applied to `params`.
+    X is (N, sizes[0]) and Y (N, sizes[-1]), float32; ACTS[act] is the hidden
+    activation, `omega` sine's frequency. `bounds` = cuts(sizes). Shared by the
+    team: `acts` (sum(sizes) floats), `partial` (slices x sum(sizes)), `sums`
+    (2 x slices x n_out), `flags` (meet.team_flags, zero at the start) and `stop`.
+    The first thread writes the output biases back. A stop leaves the weights part
+    way through a sample; otherwise every deferred update is applied on return.
     """
-    if act < 0 or act >= len(ACTS):
-        raise ValueError("act is not an index into ACTS")
     n_layers = len(sizes) - 1
-    if len(order) == 0:
-        return 0.0
-    # The fused sweep reads leaky ReLU's derivative off its output: keeping
-    # derivatives in an array, as below, measured 10 to 25% slower at 1 x 45450.
-    if n_layers == 2 and sizes[0] == 2 and sizes[2] == 3 and act == LEAKY:
-        return sgd_shallow(params, sizes, lrs, X, Y, order, acts, delta)
-    freq = np.float32(omega)
-    # Each hidden unit's activation derivative, from its forward pass to its backward one
-    # (sine's cannot be recovered from its output).
-    slopes = np.empty(acts.size, dtype=np.float32)
+    last = n_layers - 1  # the output layer, cut by columns
+    n_out = sizes[n_layers]
+    count = bounds.shape[1] - 1
+    first, end = me * count // threads, (me + 1) * count // threads
     offsets = layout(sizes)
     starts = np.zeros(len(sizes) + 1, dtype=np.int64)
     for layer in range(len(sizes)):
         starts[layer + 1] = starts[layer] + sizes[layer]
-    # Deferred updates of wide layers: u_t = lr delta_t in U, a_t in A, LAZY rows each.
+    slopes = np.empty(acts.size, dtype=np.float32)
+    delta = np.empty(acts.size, dtype=np.float32)
+    # Deferred updates of wide layers: u_t = lr delta_t in U (own columns used), a_t in A.
     lazy = np.zeros(n_layers, dtype=np.bool_)
     u_at = np.zeros(n_layers, dtype=np.int64)
     a_at = np.zeros(n_layers, dtype=np.int64)
     room = 0
-    for layer in range(n_layers):
-        n_in, n_out = sizes[layer], sizes[layer + 1]
-        lazy[layer] = n_in >= WIDE and n_out >= WIDE
+    for layer in range(last):
+        n_in, n_o = sizes[layer], sizes[layer + 1]
+        lazy[layer] = n_in >= WIDE and n_o >= WIDE
         if lazy[layer]:
             u_at[layer] = room
-            a_at[layer] = room + LAZY * n_out
-            room += LAZY * (n_in + n_out)
-    deferred = np.empty(room, dtype=np.float32)
+            a_at[layer] = room + LAZY * n_o
+            room += LAZY * (n_in + n_o)
+    deferred = np.zeros(room, dtype=np.float32)
     coef = np.empty(LAZY, dtype=np.float32)
+    w_out = params[offsets[last, 0] : offsets[last, 1]]
+    b_out = params[offsets[last, 1] : offsets[last, 1] + n_out].copy()  # each thread's own copy
+    d_out = np.empty(n_out, dtype=np.float32)
+    n_last = sizes[last]
+    a_last = acts[starts[last] : starts[last + 1]]
+    gen = 0
     m = 0  # updates deferred so far
     total = 0.0
     for k in range(len(order)):
         p = order[k]
-        for i in range(sizes[0]):
-            acts[i] = X[p, i]
-        # Forward, keeping every layer's output for backprop.
-        for layer in range(n_layers):
-            n_in, n_out = sizes[layer], sizes[layer + 1]
+        # Forward, hidden layers, each thread its slices' rows.
+        for layer in range(last):
+            n_in, n_o = sizes[layer], sizes[layer + 1]
             w = params[offsets[layer, 0] : offsets[layer, 1]]
-            b = params[offsets[layer, 1] : offsets[layer, 1] + n_out]
-            a = acts[starts[layer] : starts[layer + 1]]
+            b = params[offsets[layer, 1] : offsets[layer, 1] + n_o]
+            a = X[p] if layer == 0 else acts[starts[layer] : starts[layer + 1]]
             out = acts[starts[layer + 1] : starts[layer + 2]]
-            if n_in == 2:
-                for j in range(n_out):
-                    out[j] = w[2 * j] * a[0] + w[2 * j + 1] * a[1]
-            else:
-                _matvec(w, a, out, n_in, n_out)
             if lazy[layer]:
-                U = deferred[u_at[layer] : a_at[layer]].reshape(LAZY, n_out)
                 A = deferred[a_at[layer] : a_at[layer] + LAZY * n_in].reshape(LAZY, n_in)
-                _correct(out, U, A, a, coef, m, n_out)
-            for j in range(n_out):
-                out[j] += b[j]
-            if layer < n_layers - 1:
-                _activate(out, slopes[starts[layer + 1] : starts[layer + 2]], act, freq)
-        out = acts[starts[n_layers] : starts[n_layers + 1]]
-        for j in range(sizes[n_layers]):
-            d = out[j] - Y[p, j]
-            delta[j] = d
+                U = deferred[u_at[layer] : a_at[layer]].reshape(LAZY, n_o)
+                _dots(A, a, coef, m)
+            for s in range(first, end):
+                lo, hi = bounds[layer + 1, s], bounds[layer + 1, s + 1]
+                rows, o = w[lo * n_in : hi * n_in], out[lo:hi]
+                if n_in == 2:
+                    for j in range(hi - lo):
+                        o[j] = rows[2 * j] * a[0] + rows[2 * j + 1] * a[1]
+                else:
+                    _matvec(rows, a, o, n_in, hi - lo)
+                if lazy[layer]:
+                    _less(o, U, coef, m, lo, hi)
+                for j in range(hi - lo):
+                    o[j] += b[lo + j]
+                _activate(o, slopes[starts[layer + 1] + lo : starts[layer + 1] + hi], act, omega)
+            if layer < last - 1:
+                gen += 1
+                if not meet(flags, stop, me, threads, gen):
+                    return total
+        # Output: each slice's share of every output's sum, added in slice order.
+        sums_k = sums[k & 1]  # two sets, so a fast thread never overwrites a slow one's
+        for s in range(first, end):
+            lo, hi = bounds[last, s], bounds[last, s + 1]
+            for c in range(n_out):
+                row = w_out[c * n_last + lo : c * n_last + hi]
+                acc = np.float32(0.0)
+                for i in range(hi - lo):
+                    acc += row[i] * a_last[lo + i]
+                sums_k[s, c] = acc
+        gen += 1
+        if not meet(flags, stop, me, threads, gen):
+            return total
+        for c in range(n_out):
+            o = b_out[c]
+            for s in range(count):
+                o += sums_k[s, c]
+            d = o - Y[p, c]
+            d_out[c] = d
             total += d * d
-        # Backward: delta of a hidden layer = (w^T delta of the layer above) * slopes.
-        for layer in range(n_layers - 1, -1, -1):
-            n_in, n_out = sizes[layer], sizes[layer + 1]
+        if not math.isfinite(total):
+            return total  # every thread sees the same sum, so all stop here
+        # Backward, output layer: each slice its columns, whose W^T delta needs no sum.
+        lr = lrs[last]
+        slope = slopes[starts[last] : starts[last + 1]]
+        for s in range(first, end):
+            lo, hi = bounds[last, s], bounds[last, s + 1]
+            for i in range(lo, hi):
+                g = np.float32(0.0)
+                x = a_last[i]
+                for c in range(n_out):
+                    at = c * n_last + i
+                    g += w_out[at] * d_out[c]
+                    w_out[at] -= lr * d_out[c] * x
+                delta[starts[last] + i] = g * slope[i]
+        for c in range(n_out):
+            b_out[c] -= lr * d_out[c]
+        # Backward, hidden layers: each slice's W^T delta, summed in slice order.
+        for layer in range(last - 1, -1, -1):
+            n_in, n_o = sizes[layer], sizes[layer + 1]
             w = params[offsets[layer, 0] : offsets[layer, 1]]
-            b = params[offsets[layer, 1] : offsets[layer, 1] + n_out]
-            a = acts[starts[layer] : starts[layer + 1]]
+            b = params[offsets[layer, 1] : offsets[layer, 1] + n_o]
+            a = X[p] if layer == 0 else acts[starts[layer] : starts[layer + 1]]
+            d_all = delta[starts[layer + 1] : starts[layer + 2]]
             lr = lrs[layer]
             if lazy[layer]:
-                U = deferred[u_at[layer] : a_at[layer]].reshape(LAZY, n_out)
                 A = deferred[a_at[layer] : a_at[layer] + LAZY * n_in].reshape(LAZY, n_in)
-                if layer > 0:
-                    _matvec_t(w, delta, grad, n_in, n_out)
-                    _correct(grad, A, U, delta[:n_out], coef, m, n_in)
-                for j in range(n_out):
-                    U[m, j] = lr * delta[j]
-                    b[j] -= lr * delta[j]
+                U = deferred[u_at[layer] : a_at[layer]].reshape(LAZY, n_o)
+            for s in range(first, end):
+                lo, hi = bounds[layer + 1, s], bounds[layer + 1, s + 1]
+                rows, d = w[lo * n_in : hi * n_in], d_all[lo:hi]
+                g = partial[s, starts[layer] : starts[layer + 1]]
+                if lazy[layer]:
+                    if layer > 0:
+                        _matvec_t(rows, d, g, n_in, hi - lo)
+                        _less_t(g, A, U, d, coef, m, lo, hi)
+                    for j in range(hi - lo):
+                        U[m, lo + j] = lr * d[j]
+                        b[lo + j] -= lr * d[j]
+                elif layer == 0 and n_in == 2:
+                    _update2(rows, b[lo:hi], a, d, hi - lo, lr)
+                elif layer == 0:
+                    _update(rows, b[lo:hi], a, d, n_in, hi - lo, lr)
+                else:
+                    _backprop(rows, b[lo:hi], a, d, g, n_in, hi - lo, lr)
+            if lazy[layer]:
                 A[m, :] = a
-            elif layer == 0 and n_in == 2:
-                _update2(w, b, a, delta, n_out, lr)
-            elif layer == 0:
-                _update(w, b, a, delta, n_in, n_out, lr)
-            else:
-                _backprop(w, b, a, delta, grad, n_in, n_out, lr)
             if layer > 0:
-                slope = slopes[starts[layer] : starts[layer + 1]]
-                for i in range(n_in):
-                    delta[i] = grad[i] * slope[i]
+                gen += 1
+                if not meet(flags, stop, me, threads, gen):
+                    return total
+                at = starts[layer]
+                for s in range(first, end):
+                    for i in range(bounds[layer, s], bounds[layer, s + 1]):
+                        g = np.float32(0.0)
+                        for t in range(count):
+                            g += partial[t, at + i]
+                        delta[at + i] = g * slopes[at + i]
         m += 1
         if m == LAZY or k == len(order) - 1:
-            for layer in range(n_layers):
+            for layer in range(last):
                 if lazy[layer]:
-                    n_in, n_out = sizes[layer], sizes[layer + 1]
-                    U = deferred[u_at[layer] : a_at[layer]].reshape(LAZY, n_out)
+                    n_in, n_o = sizes[layer], sizes[layer + 1]
                     A = deferred[a_at[layer] : a_at[layer] + LAZY * n_in].reshape(LAZY, n_in)
-                    _apply_deferred(params[offsets[layer, 0] : offsets[layer, 1]], U, A, m, n_in, n_out)
+                    U = deferred[u_at[layer] : a_at[layer]].reshape(LAZY, n_o)
+                    w = params[offsets[layer, 0] : offsets[layer, 1]]
+                    for s in range(first, end):
+                        lo, hi = bounds[layer + 1, s], bounds[layer + 1, s + 1]
+                        _apply_deferred(w[lo * n_in : hi * n_in], U[:, lo:hi], A, m, n_in, hi - lo)
             m = 0
+    if me == 0:
+        params[offsets[last, 1] : offsets[last, 1] + n_out] = b_out
     return total

@@ -1,23 +1,27 @@
 """The fused per-sample SGD kernel for leaky ReLU nets with one hidden layer
-(2 -> n -> 3): one sweep of the weights per sample instead of two (see kernels.py)."""
+(2 -> n -> 3): one sweep of the weights per sample instead of two (see kernels.py),
+on a team of threads as the deep kernel."""
+
+import math
 
 import numpy as np
 from numba import njit
 
 from ..nets.network import SLOPE
 from .matvec import OPTS
+from .meet import meet
 
 
 @njit(**OPTS)
-def _shallow_sweep(w1, b1, w2, h, old, new, delta, out, tmp, lr1, lr2, backward, forward):
-    """One hidden layer (2 -> n -> 3): sample k's backward pass (its error `delta`,
-    its input `old`, its hidden outputs `h`) and sample k+1's forward pass (input
+def _shallow_sweep(w1, b1, r0, r1, r2, h, old, new, delta, out, tmp, lr1, lr2, backward, forward):
+    """Some units of one hidden layer (2 -> n -> 3; r0, r1, r2: their output weights):
+    sample k's backward pass (its error `delta`, its input `old`, its hidden outputs
+    `h`) and sample k+1's forward pass (input
     `new`) in one sweep over the hidden units, a block of len(tmp) units at a time
     (simple loops that vectorise, on data still in L1). Unit j's weights get k's
     update before k+1 reads them, as in sequential SGD. Leaves k+1's hidden
-    outputs in `h` and its output-layer sums (without bias) in `out`."""
+    outputs in `h` and these units' shares of its output sums (without bias) in `out`."""
     n = len(h)
-    r0, r1, r2 = w2[:n], w2[n : 2 * n], w2[2 * n : 3 * n]
     d0, d1, d2 = delta[0], delta[1], delta[2]
     e0, e1, e2 = lr2 * d0, lr2 * d1, lr2 * d2
     p0, p1, q0, q1 = old[0], old[1], new[0], new[1]
@@ -54,26 +58,53 @@ def _shallow_sweep(w1, b1, w2, h, old, new, delta, out, tmp, lr1, lr2, backward,
 
 
 @njit(**OPTS)
-def sgd_shallow(params, sizes, lrs, X, Y, order, acts, delta):
-    """sgd_steps for 2 -> n -> 3: one sweep of the weights per sample."""
+def sgd_shallow(params, sizes, lrs, X, Y, order, bounds, acts, sums, flags, stop, me, threads):
+    """kernels.sgd_deep for 2 -> n -> 3 leaky ReLU nets: one sweep of the weights per
+    sample, each thread over its slices' hidden units, meeting once per sample to add
+    the output's partial sums in slice order."""
     n = sizes[1]
+    count = bounds.shape[1] - 1
+    first, end = me * count // threads, (me + 1) * count // threads
     w1, b1 = params[: 2 * n], params[2 * n : 3 * n]
-    w2, b2 = params[3 * n : 6 * n], params[6 * n : 6 * n + 3]
-    h, out = acts[2 : 2 + n], acts[2 + n : 5 + n]
+    w2 = params[3 * n : 6 * n]
+    b2 = params[6 * n : 6 * n + 3].copy()  # each thread's own copy
+    h = acts[2 : 2 + n]
+    delta = np.zeros(3, dtype=np.float32)
+    part = np.empty(3, dtype=np.float32)
     tmp = np.empty(512, dtype=np.float32)
     total = 0.0
+    gen = 0
     for k in range(len(order) + 1):
-        first, last = k == 0, k == len(order)
-        new = X[order[k]] if not last else X[order[k - 1]]
-        old = X[order[k - 1]] if not first else new
-        _shallow_sweep(w1, b1, w2, h, old, new, delta, out, tmp, lrs[0], lrs[1], not first, not last)
-        if not first:
+        at_first, at_last = k == 0, k == len(order)
+        new = X[order[k]] if not at_last else X[order[k - 1]]
+        old = X[order[k - 1]] if not at_first else new
+        sums_k = sums[k & 1]  # two sets, so a fast thread never overwrites a slow one's
+        for s in range(first, end):
+            lo, hi = bounds[1, s], bounds[1, s + 1]
+            r0, r1, r2 = w2[lo:hi], w2[n + lo : n + hi], w2[2 * n + lo : 2 * n + hi]
+            w, b, hs = w1[2 * lo : 2 * hi], b1[lo:hi], h[lo:hi]
+            _shallow_sweep(
+                w, b, r0, r1, r2, hs, old, new, delta, part, tmp, lrs[0], lrs[1], not at_first, not at_last
+            )
+            for c in range(3):
+                sums_k[s, c] = part[c]
+        if not at_first:
             for c in range(3):
                 b2[c] -= lrs[1] * delta[c]
-        if not last:
+        if not at_last:
+            gen += 1
+            if not meet(flags, stop, me, threads, gen):
+                return total
             p = order[k]
             for c in range(3):
-                d = out[c] + b2[c] - Y[p, c]
+                o = b2[c]
+                for s in range(count):
+                    o += sums_k[s, c]
+                d = o - Y[p, c]
                 delta[c] = d
                 total += d * d
+            if not math.isfinite(total):
+                return total  # every thread sees the same sum, so all stop here
+    if me == 0:
+        params[6 * n : 6 * n + 3] = b2
     return total

@@ -1,16 +1,17 @@
 """Training: epochs for one or more models, side by side.
 
-Every model sees the same pixels in the same shuffled order each epoch. Each
-trains in its own thread; the kernels and BLAS release the GIL, so two models
-use two cores. Per-sample SGD runs the Numba kernel on features encoded once;
-mini-batch optimizers run in optim.py. An epoch runs in chunks so a stop
-request or a NaN is seen within it.
+Every model sees the same pixels in the same shuffled order each epoch. The
+cores are shared out so none idles: models that each use one thread train side
+by side, one per core; models that can use several (a large network's per-sample
+SGD on a team of threads, sgd.py; mini-batch optimizers, optim.py) train in turn,
+each on every core. The kernels and BLAS release the GIL. Per-sample SGD runs on
+features encoded once. An epoch runs in chunks so a NaN is seen within it; a
+stop request reaches the kernels at once.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -19,7 +20,9 @@ import numpy as np
 from ..errors import Diverged
 from ..nets import encoding
 from ..nets.model import Model
-from . import kernels, optim
+from . import optim
+from .meet import Stop
+from .sgd import PerSample
 
 CHUNK = 2048  # samples per kernel call: small enough to stop promptly
 
@@ -37,26 +40,26 @@ class Trainer:
         coords: np.ndarray,
         colours: np.ndarray,
         seed: int,
-        cores: int | None = None,
+        threads: int | None = None,
     ):
-        """`cores`: how many the models may share (default: all this process may use);
-        it changes only the speed, never the numbers."""
+        """`threads`: how many the models may use at once (default: every core this
+        process may use); it changes only the speed, never the numbers."""
         self.models = models
         self.coords = np.ascontiguousarray(coords, dtype=np.float32)
         self.colours = np.ascontiguousarray(colours, dtype=np.float32)
         self.rng = np.random.default_rng(seed)
-        self.stop = threading.Event()
+        self.stop = Stop()
         self.epochs_done = 0
-        self._pool = ThreadPoolExecutor(max_workers=max(1, len(models)), thread_name_prefix="train")
         # Fixed encodings are computed once; a grid's features change as it learns.
         self.feats = [None if m.enc.learnable else encoding.encode(m.enc, self.coords) for m in models]
-        if cores is None:
-            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        threads = max(1, cores // len(models))
+        cores = threads or available_cores()
         self.steppers = [
-            None if m.per_sample else optim.Stepper(m, f, self.coords, self.colours, threads)
+            PerSample(m.net, cores, self.stop) if m.per_sample
+            else optim.Stepper(m, f, self.coords, self.colours, cores)
             for m, f in zip(models, self.feats)
-        ]
+        ]  # fmt: skip
+        side_by_side = sum(s.threads for s in self.steppers) <= cores
+        self._pool = ThreadPoolExecutor(len(models) if side_by_side else 1, thread_name_prefix="train")
 
     def saved(self) -> dict:
         """Where training stands: epochs done and the shuffling stream's state."""
@@ -95,11 +98,11 @@ class Trainer:
             yield [e / (max(1, len(piece)) * self.colours.shape[1]) for e in errors]
 
     def _run(self, k: int, order: np.ndarray, at: float) -> float:
-        model = self.models[k]
-        if self.steppers[k] is not None:
-            total = self.steppers[k].steps(order, self.stop, at)
+        model, stepper = self.models[k], self.steppers[k]
+        if isinstance(stepper, PerSample):
+            total = self._per_sample(k, stepper, order, at)
         else:
-            total = self._per_sample(model, self.feats[k], order, at)
+            total = stepper.steps(order, self.stop, at)
         if not np.isfinite(total):
             self.stop.set()
             raise Diverged(
@@ -109,31 +112,14 @@ class Trainer:
             )
         return total
 
-    def _per_sample(self, model: Model, feats: np.ndarray, order: np.ndarray, at: float) -> float:
-        net = model.net
-        sizes = net.sizes
-        acts = np.zeros(int(sizes.sum()), np.float32)
-        delta = np.zeros(int(sizes.max()), np.float32)
-        grad = np.zeros(int(sizes.max()), np.float32)
-        act, omega = kernels.ACTS.index(net.act), np.float32(net.omega)
+    def _per_sample(self, k: int, stepper: PerSample, order: np.ndarray, at: float) -> float:
+        model, feats, n = self.models[k], self.feats[k], len(self.coords)
         total = 0.0
         for start in range(0, len(order), CHUNK):
             if self.stop.is_set():
                 break
-            lrs = net.lrs * np.float32(model.spec.rate(1.0, at + start / len(self.coords)))
-            total += kernels.sgd_steps(
-                net.params,
-                sizes,
-                lrs,
-                feats,
-                self.colours,
-                order[start : start + CHUNK],
-                acts,
-                delta,
-                grad,
-                act,
-                omega,
-            )
+            lrs = model.net.lrs * np.float32(model.spec.rate(1.0, at + start / n))
+            total += stepper.steps(feats, self.colours, order[start : start + CHUNK], lrs)
             if not np.isfinite(total):
                 break
         return total
@@ -142,5 +128,11 @@ class Trainer:
         self.stop.set()
         self._pool.shutdown(wait=True)
         for stepper in self.steppers:
-            if stepper is not None:
-                stepper.close()
+            stepper.close()
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):  # not on macOS
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
