@@ -18,7 +18,8 @@ import numpy as np
 from animlearn.config.spec import NetSpec
 from animlearn.io.target import raster
 from animlearn.nets import model, network
-from animlearn.train import kernels
+from animlearn.train.meet import Stop
+from animlearn.train.sgd import PerSample
 from animlearn.train.trainer import CHUNK, Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,33 +63,41 @@ def flops_per_sample(hidden: tuple[int, ...]) -> int:
     return 4 * sum(weights) + 2 * sum(weights[1:])
 
 
-def kernel_rate(hidden: tuple[int, ...], samples: int) -> float:
-    """Per-sample SGD samples/s, called in the trainer's chunks."""
+def kernel_rate(hidden: tuple[int, ...], samples: int, threads: int, size: tuple[int, int] = (W, H)) -> float:
+    """Per-sample SGD samples/s on `threads` threads, called in the trainer's chunks,
+    over a `size` picture's coordinates."""
     rng = np.random.default_rng(0)
     net = network.create(hidden, 0.1, "fan-in", rng)
-    coords, colours = raster(W, H), rng.random((H * W, 3), dtype=np.float32)
-    order = rng.permutation(H * W)[:samples].astype(np.int64)
-    sizes = net.sizes
-    rest = (  # scratch acts, delta, grad; the activation
-        np.zeros(sizes.sum(), np.float32),
-        np.zeros(sizes.max(), np.float32),
-        np.zeros(sizes.max(), np.float32),
-        kernels.ACTS.index(net.act),
-        np.float32(net.omega),
-    )
+    coords = raster(*size)
+    colours = rng.random((len(coords), 3), dtype=np.float32)
+    order = np.resize(rng.permutation(len(coords)), samples).astype(np.int64)
+    stepper = PerSample(net, threads, Stop())
 
     def run() -> None:
         for at in range(0, samples, CHUNK):
-            kernels.sgd_steps(net.params, sizes, net.lrs, coords, colours, order[at : at + CHUNK], *rest)
+            stepper.steps(coords, colours, order[at : at + CHUNK], net.lrs)
 
-    kernels.sgd_steps(net.params, sizes, net.lrs, coords, colours, order[:2], *rest)  # compile/load
-    return samples / best_of(run, 3)
+    try:
+        stepper.steps(coords, colours, order[:2], net.lrs)  # compile/load
+        return samples / best_of(run, 3)
+    finally:
+        stepper.close()
 
 
-def together_vs_alone(pixels: int) -> tuple[float, float, float]:
-    """Seconds for one epoch over `pixels` pixels: deep alone, shallow alone, both at once."""
+def thread_ratio(hidden: tuple[int, ...], samples: int, size: tuple[int, int]) -> tuple[float, float]:
+    """Samples/s on one thread and on two, measured in turn, twice each."""
+    one, two = [], []
+    for _ in range(2):
+        one.append(kernel_rate(hidden, samples, 1, size))
+        two.append(kernel_rate(hidden, samples, 2, size))
+    return max(one), max(two)
+
+
+def together_vs_alone(size: tuple[int, int]) -> tuple[float, float, float]:
+    """Seconds for one epoch of a `size` picture: deep alone, shallow alone, both in one trainer."""
     rng = np.random.default_rng(1)
-    coords, colours = raster(W, H)[:pixels], rng.random((pixels, 3), dtype=np.float32)
+    coords = raster(*size)
+    colours = rng.random((len(coords), 3), dtype=np.float32)
 
     def epoch(hiddens) -> float:
         nets = [model.build(NetSpec(h), 0.1, "fan-in", W, H, np.random.default_rng(0)) for h in hiddens]
@@ -171,10 +180,14 @@ def main() -> None:
     row("SGEMM, one core (numpy float32, 1 thread)", f"{sgemm:.1f} GFLOP/s")
 
     rates = {}
-    for name, hidden in [("4 × 300", DEEP), (f"1 × {SHALLOW[0]}", SHALLOW)]:
-        rate = rates[name] = kernel_rate(hidden, 16384)
-        gflops = rate * flops_per_sample(hidden) / 1e9
-        row(f"per-sample SGD {name}", f"{rate:,.0f} samples/s")
+    small = (150, round(150 * W / H))[::-1]  # 150 px on the longer side
+    for name, hidden, size in [("4 × 300", DEEP, (W, H)), (f"1 × {SHALLOW[0]}", SHALLOW, small)]:
+        one, two = thread_ratio(hidden, 32768, size)
+        rates[name] = one, two
+        where = f"{size[0]}×{size[1]}"
+        row(f"per-sample SGD {name}, 1 thread ({where})", f"{one:,.0f} samples/s")
+        row(f"per-sample SGD {name}, 2 threads", f"{two:,.0f} samples/s", f"{two / one:.2f}× 1 thread")
+        gflops = two * flops_per_sample(hidden) / 1e9
         row(f"  GFLOP/s, ratio to SGEMM ({name})", f"{gflops:.1f} GFLOP/s", f"{gflops / sgemm:.2f} x SGEMM")
 
     deep = model.build(NetSpec(DEEP), 0.1, "fan-in", W, H, np.random.default_rng(0))
@@ -187,11 +200,11 @@ def main() -> None:
         f"{paint * 1e3:.0f} ms a frame",
     )
 
-    alone_deep, alone_shallow, both = together_vs_alone(16384)
+    alone_deep, alone_shallow, both = together_vs_alone(small)
     row(
         "deep + shallow together / each alone",
         f"{both / (alone_deep + alone_shallow):.2f} x",
-        f"{both:.2f} s vs {alone_deep:.2f} + {alone_shallow:.2f} s (16,384 px)",
+        f"{both:.2f} s vs {alone_deep:.2f} + {alone_shallow:.2f} s (an epoch at 150 px)",
     )
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -200,7 +213,7 @@ def main() -> None:
         start = time.perf_counter()
         animlearn.render(image, Path(tmp) / "seed.gif", preset="seed", epochs=epochs, size=0)
         per_epoch = (time.perf_counter() - start) / epochs
-        training = H * W / rates["4 × 300"]
+        training = H * W / rates["4 × 300"][1]
         row(
             f"seed preset, wall time per epoch ({image.name})",
             f"{per_epoch:.2f} s",
@@ -223,7 +236,7 @@ def main() -> None:
         row(
             "PyTorch batch-1 SGD 4 × 300 (1 thread)",
             f"{torch:,.0f} samples/s",
-            f"animlearn {rates['4 × 300'] / torch:.1f}× it",
+            f"animlearn on 1 thread {rates['4 × 300'][0] / torch:.1f}× it",
         )
 
 

@@ -175,14 +175,16 @@ def sgd_deep(
         slope = slopes[starts[last] : starts[last + 1]]
         for s in range(first, end):
             lo, hi = bounds[last, s], bounds[last, s + 1]
-            for i in range(lo, hi):
-                g = np.float32(0.0)
-                x = a_last[i]
-                for c in range(n_out):
-                    at = c * n_last + i
-                    g += w_out[at] * d_out[c]
-                    w_out[at] -= lr * d_out[c] * x
-                delta[starts[last] + i] = g * slope[i]
+            g = delta[starts[last] + lo : starts[last] + hi]
+            g[:] = 0.0
+            for c in range(n_out):
+                row, d = w_out[c * n_last + lo : c * n_last + hi], d_out[c]
+                e = lr * d
+                for i in range(hi - lo):
+                    g[i] += row[i] * d
+                    row[i] -= e * a_last[lo + i]
+            for i in range(hi - lo):
+                g[i] *= slope[lo + i]
         for c in range(n_out):
             b_out[c] -= lr * d_out[c]
         # Backward, hidden layers: each slice's W^T delta, summed in slice order.

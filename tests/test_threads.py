@@ -1,0 +1,176 @@
+"""One network's per-sample SGD on several threads: the same bytes as one thread, the
+float64 reference's numbers, and barriers that a stop, a NaN or an error always release."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import reference
+
+from animlearn.config.spec import NetSpec
+from animlearn.nets import model, network
+from animlearn.train import kernels, layers
+from animlearn.train.meet import Stop
+from animlearn.train.sgd import PerSample, Team
+from animlearn.train.trainer import Trainer
+
+SLICES = 4  # as kernels.SLICES, forced on nets small enough to test quickly
+BOUND = 20.0  # seconds: far beyond any of these calls, short of a hung test
+
+
+def lr_for(act):
+    return 0.001 if act == "sine" else 0.1
+
+
+def data(n, n_in=2, seed=1):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, n_in), dtype=np.float32) if n_in == 2 else rng.uniform(-1, 1, (n, n_in))
+    return X.astype(np.float32), rng.random((n, 3), dtype=np.float32)
+
+
+def train(net, X, Y, order, threads, slices=SLICES, stop=None):
+    stepper = PerSample(net, threads, stop or Stop(), slices)
+    try:
+        return stepper.steps(X, Y, order, net.lrs)
+    finally:
+        stepper.close()
+
+
+def bounded(fn, seconds=BOUND):
+    """fn() on a thread; fails the test if it has not returned within `seconds`."""
+    out = {}
+
+    def call():
+        try:
+            out["value"] = fn()
+        except BaseException as e:
+            out["error"] = e
+
+    worker = threading.Thread(target=call, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"hung: still running after {seconds} s"
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+# Deep nets cut into 4 slices, narrow and wide (deferred) layers; one hidden layer
+# through the fused kernel (leaky) and the general one (the others); encoded inputs.
+CASES = [((40, 24, 33), 2), ((50,), 2), ((70,), 2), ((20, 33, 17), 2), ((36, 20), 24)]
+
+
+@pytest.mark.parametrize("act", layers.ACTS)
+@pytest.mark.parametrize("hidden, n_in", CASES)
+def test_threads_give_the_same_bytes_and_the_references_numbers(act, hidden, n_in):
+    X, Y = data(40, n_in)
+    order = np.random.default_rng(2).integers(0, len(X), 300).astype(np.int64)
+    results = []
+    for threads in (1, 2, 3, 4):
+        net = network.create(hidden, lr_for(act), "fan-in", np.random.default_rng(0), act, n_in=n_in)
+        start = net.params.copy()
+        total = bounded(lambda net=net, t=threads: train(net, X, Y, order, t))
+        results.append((net.params, total))
+    ref, ref_total = reference.sgd(reference.unflatten(start, net.sizes), X, Y, order, net.lrs, act)
+    np.testing.assert_allclose(results[0][0], reference.flatten(ref), rtol=1e-3, atol=2e-5)
+    assert results[0][1] == pytest.approx(ref_total, rel=1e-4)
+    assert not np.allclose(results[0][0], start)
+    for params, total in results[1:]:
+        assert np.array_equal(params, results[0][0]) and total == results[0][1]
+
+
+def test_many_short_calls_match_one_thread():
+    """Hundreds of calls of 0 to 3 samples: every call starts and ends its barriers cleanly."""
+    X, Y = data(64)
+    order = np.random.default_rng(5).integers(0, len(X), 400).astype(np.int64)
+    cuts = np.cumsum(np.random.default_rng(6).integers(0, 4, 300))
+    cuts = np.concatenate([[0], cuts[cuts < len(order)], [len(order)]])
+    nets = []
+    for threads in (1, 2):
+        net = network.create((40, 40), 0.1, "fan-in", np.random.default_rng(0))
+        stepper = PerSample(net, threads, Stop(), SLICES)
+        totals = bounded(
+            lambda s=stepper, n=net: [s.steps(X, Y, order[a:b], n.lrs) for a, b in zip(cuts[:-1], cuts[1:])]
+        )
+        stepper.close()
+        nets.append((net.params, totals))
+    assert np.array_equal(nets[0][0], nets[1][0]) and nets[0][1] == nets[1][1]
+
+
+def test_a_stop_at_any_point_releases_every_thread():
+    """Stops at random moments of a long call, many times: each call returns at once."""
+    X, Y = data(2000)
+    order = np.tile(np.arange(len(X)), 200).astype(np.int64)  # far longer than any wait below
+    net = network.create((64, 64, 64), 0.01, "fan-in", np.random.default_rng(0))
+    train(net, X, Y, order[:5], 2)  # compiled before timing
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        stop = Stop()
+        stepper = PerSample(net, 2, stop, SLICES)
+        timer = threading.Timer(rng.uniform(0, 0.05), stop.set)
+        timer.start()
+        began = time.perf_counter()
+        bounded(lambda s=stepper: s.steps(X, Y, order, net.lrs))
+        assert time.perf_counter() - began < 2.0
+        timer.join()
+        stepper.close()
+
+
+def test_a_nan_in_one_slice_stops_every_thread_at_the_same_sample():
+    X, Y = data(200)
+    order = np.tile(np.arange(len(X)), 50).astype(np.int64)
+    net = network.create((64, 64), 0.1, "fan-in", np.random.default_rng(0))
+    w, _ = net.layers()[1]
+    w[40, 3] = np.nan  # a row of the last slice only
+    total = bounded(lambda: train(net, X, Y, order, 2))
+    assert np.isnan(total)
+
+
+def test_an_error_in_one_thread_releases_the_others():
+    """Thread 1 fails before its first barrier; thread 0, a real kernel, would wait for
+    it forever without the stop word the failure raises."""
+    X, Y = data(100)
+    net = network.create((64, 64), 0.1, "fan-in", np.random.default_rng(0))
+    stepper = PerSample(net, 2, Stop(), SLICES)
+    stop, team = Stop(), Team(2)
+
+    def member(me):
+        if me == 1:
+            raise RuntimeError("thread 1 failed")
+        stepper.flags[:] = 0
+        args = (net.params, net.sizes, net.lrs, X, Y, np.arange(100, dtype=np.int64))
+        shared = (stepper.bounds, stepper.acts, stepper.partial, stepper.sums, stepper.flags)
+        return kernels.sgd_deep(*args, 0, np.float32(30), *shared, stop.word, 0, 2)
+
+    with pytest.raises(RuntimeError, match="thread 1 failed"):
+        bounded(lambda: team.run(member, stop))
+    assert stop.is_set()
+    team.close()
+    stepper.close()
+
+
+def test_a_large_network_is_cut_and_a_small_one_is_not():
+    assert kernels.cuts(np.array([2, 300, 300, 300, 300, 3])).shape == (6, kernels.SLICES + 1)
+    assert kernels.cuts(np.array([2, 45450, 3])).shape == (3, kernels.SLICES + 1)
+    assert kernels.cuts(np.array([2, 64, 64, 3])).shape == (4, 2)
+    bounds = kernels.cuts(np.array([2, 300, 3]))[1]
+    assert bounds[0] == 0 and bounds[-1] == 300 and np.all(bounds[1:-1] % kernels.ALIGN == 0)
+
+
+def test_the_trainer_gives_the_same_weights_on_any_thread_count():
+    """A deep and a shallow net in one trainer: trained in turn on two threads each, or
+    side by side on one, the weights come out the same."""
+    X, Y = data(3000)
+    runs = []
+    for threads in (1, 2):
+        models = [
+            model.build(NetSpec(h), 0.1, "fan-in", 1, 1, np.random.default_rng(0)) for h in [(128, 128), (4000,)]
+        ]
+        trainer = Trainer(models, X, Y, seed=3, threads=threads)
+        for _ in range(2):
+            list(trainer.epoch_parts(3))
+        trainer.close()
+        runs.append([m.net.params for m in models])
+    for one, two in zip(*runs):
+        assert np.array_equal(one, two)
