@@ -9,7 +9,7 @@ from animlearn.config.spec import NetSpec, parse
 from animlearn.errors import Diverged
 from animlearn.io import target
 from animlearn.nets import model, network
-from animlearn.train import kernels, layers
+from animlearn.train import layers
 from animlearn.train.meet import Stop
 from animlearn.train.sgd import PerSample
 from animlearn.train.trainer import Trainer

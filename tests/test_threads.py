@@ -165,7 +165,8 @@ def test_the_trainer_gives_the_same_weights_on_any_thread_count():
     runs = []
     for threads in (1, 2):
         models = [
-            model.build(NetSpec(h), 0.1, "fan-in", 1, 1, np.random.default_rng(0)) for h in [(128, 128), (4000,)]
+            model.build(NetSpec(h), 0.1, "fan-in", 1, 1, np.random.default_rng(0))
+            for h in [(128, 128), (4000,)]
         ]
         trainer = Trainer(models, X, Y, seed=3, threads=threads)
         for _ in range(2):
