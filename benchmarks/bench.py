@@ -94,20 +94,21 @@ def thread_ratio(hidden: tuple[int, ...], samples: int, size: tuple[int, int]) -
 
 
 def together_vs_alone(size: tuple[int, int]) -> tuple[float, float, float]:
-    """Seconds for one epoch of a `size` picture: deep alone, shallow alone, both in one trainer."""
+    """Seconds for one epoch of a `size` picture: deep alone and shallow alone on one
+    thread each (as before threads), both in one trainer on every core."""
     rng = np.random.default_rng(1)
     coords = raster(*size)
     colours = rng.random((len(coords), 3), dtype=np.float32)
 
-    def epoch(hiddens) -> float:
+    def epoch(hiddens, threads=None) -> float:
         nets = [model.build(NetSpec(h), 0.1, "fan-in", W, H, np.random.default_rng(0)) for h in hiddens]
-        trainer = Trainer(nets, coords, colours, seed=0)
+        trainer = Trainer(nets, coords, colours, seed=0, threads=threads)
         try:
             return best_of(lambda: list(trainer.epoch_parts(1)), 2)
         finally:
             trainer.close()
 
-    return epoch([DEEP]), epoch([SHALLOW]), epoch([DEEP, SHALLOW])
+    return epoch([DEEP], 1), epoch([SHALLOW], 1), epoch([DEEP, SHALLOW])
 
 
 def torch_rate(samples: int) -> float | None:
@@ -202,7 +203,7 @@ def main() -> None:
 
     alone_deep, alone_shallow, both = together_vs_alone(small)
     row(
-        "deep + shallow together / each alone",
+        "deep + shallow together / each alone on 1 thread",
         f"{both / (alone_deep + alone_shallow):.2f} x",
         f"{both:.2f} s vs {alone_deep:.2f} + {alone_shallow:.2f} s (an epoch at 150 px)",
     )

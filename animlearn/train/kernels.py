@@ -36,7 +36,7 @@ from .meet import meet
 
 LAZY = 16  # samples a wide layer's updates are deferred for
 WIDE = 16  # layers at least this wide on both sides defer their updates
-SLICES = 4  # slices of a large network's hidden layers: at most this many threads
+SLICES = 2  # slices of a large network's hidden layers: at most this many threads
 ALIGN = 16  # slice bounds fall on multiples of this many units (a 64-byte line)
 LARGE = 32768  # multiply-adds per sample from which a network is cut into slices
 
