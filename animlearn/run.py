@@ -139,6 +139,8 @@ class Run:
                         epoch_label(self.step, per), self.step / per, models, part, self.seconds
                     )
                     self.frames_made += 1
+                    if self.trainer.teamed:
+                        self.painter.wait()  # on every core, between training's turns
             # slices differ by at most one sample, so their mean is the epoch's
             losses = np.mean(parts, axis=0).tolist()
             if on_epoch is not None:

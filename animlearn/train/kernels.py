@@ -80,7 +80,7 @@ def sgd_deep(
 
     X is (N, sizes[0]) and Y (N, sizes[-1]), float32; ACTS[act] is the hidden
     activation, `omega` sine's frequency. `bounds` = cuts(sizes). Shared by the
-    team: `acts` (sum(sizes) floats), `partial` (slices x sum(sizes)), `sums`
+    team: `acts` (sum(sizes) floats), `partial` (slices x sum(sizes), flat), `sums`
     (2 x slices x n_out), `flags` (meet.team_flags, zero at the start) and `stop`.
     The first thread writes the output biases back. A stop leaves the weights part
     way through a sample; otherwise every deferred update is applied on return.
@@ -94,7 +94,8 @@ def sgd_deep(
     starts = np.zeros(len(sizes) + 1, dtype=np.int64)
     for layer in range(len(sizes)):
         starts[layer + 1] = starts[layer] + sizes[layer]
-    slopes = np.empty(acts.size, dtype=np.float32)
+    units = acts.size
+    slopes = np.empty(units, dtype=np.float32)
     delta = np.empty(acts.size, dtype=np.float32)
     # Deferred updates of wide layers: u_t = lr delta_t in U (own columns used), a_t in A.
     lazy = np.zeros(n_layers, dtype=np.bool_)
@@ -201,7 +202,7 @@ def sgd_deep(
             for s in range(first, end):
                 lo, hi = bounds[layer + 1, s], bounds[layer + 1, s + 1]
                 rows, d = w[lo * n_in : hi * n_in], d_all[lo:hi]
-                g = partial[s, starts[layer] : starts[layer + 1]]
+                g = partial[s * units + starts[layer] : s * units + starts[layer + 1]]
                 if lazy[layer]:
                     if layer > 0:
                         _matvec_t(rows, d, g, n_in, hi - lo)
@@ -226,7 +227,7 @@ def sgd_deep(
                     for i in range(bounds[layer, s], bounds[layer, s + 1]):
                         g = np.float32(0.0)
                         for t in range(count):
-                            g += partial[t, at + i]
+                            g += partial[t * units + at + i]
                         delta[at + i] = g * slopes[at + i]
         m += 1
         if m == LAZY or k == len(order) - 1:

@@ -67,7 +67,7 @@ class PerSample:
         self.act = layers.ACTS.index(net.act)
         self.fused = fused(sizes, net.act)
         self.acts = np.zeros(int(sizes.sum()), np.float32)
-        self.partial = np.zeros((count, int(sizes.sum())), np.float32)
+        self.partial = np.zeros(count * int(sizes.sum()), np.float32)
         self.sums = np.zeros((2, count, int(sizes[-1])), np.float32)
         self.flags = team_flags(self.team.threads)
 

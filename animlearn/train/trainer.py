@@ -59,6 +59,9 @@ class Trainer:
             for m, f in zip(models, self.feats)
         ]  # fmt: skip
         side_by_side = sum(s.threads for s in self.steppers) <= cores
+        # A team's threads wait for each other inside every sample: one that loses its
+        # core to other work stalls them all, so painting should not run beside it.
+        self.teamed = any(isinstance(s, PerSample) and s.threads > 1 for s in self.steppers)
         self._pool = ThreadPoolExecutor(len(models) if side_by_side else 1, thread_name_prefix="train")
 
     def saved(self) -> dict:
