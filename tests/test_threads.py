@@ -16,7 +16,7 @@ from animlearn.train.sgd import PerSample, Team
 from animlearn.train.trainer import Trainer
 
 SLICES = 4  # as kernels.SLICES, forced on nets small enough to test quickly
-BOUND = 20.0  # seconds: far beyond any of these calls, short of a hung test
+BOUND = 120.0  # seconds: far beyond any of these calls (and a first compilation), short of a hang
 
 
 def lr_for(act):

@@ -72,6 +72,13 @@ def layout(sizes: np.ndarray) -> np.ndarray:
 
 
 @njit(**OPTS)
+def _block(deferred, at, lo, hi):
+    """The deferred u_t of units lo:hi, (LAZY, hi - lo): each slice's own contiguous
+    block, so its rows are unit-stride arrays that vectorise."""
+    return deferred[at + LAZY * lo : at + LAZY * hi].reshape(LAZY, hi - lo)
+
+
+@njit(**OPTS)
 def sgd_deep(
     params, sizes, lrs, X, Y, order, act, omega, bounds, acts, partial, sums, flags, stop, me, threads
 ):
@@ -97,7 +104,7 @@ def sgd_deep(
     units = acts.size
     slopes = np.empty(units, dtype=np.float32)
     delta = np.empty(acts.size, dtype=np.float32)
-    # Deferred updates of wide layers: u_t = lr delta_t in U (own columns used), a_t in A.
+    # Deferred updates of wide layers: a_t in A, u_t = lr delta_t in a block per slice.
     lazy = np.zeros(n_layers, dtype=np.bool_)
     u_at = np.zeros(n_layers, dtype=np.int64)
     a_at = np.zeros(n_layers, dtype=np.int64)
@@ -130,7 +137,6 @@ def sgd_deep(
             out = acts[starts[layer + 1] : starts[layer + 2]]
             if lazy[layer]:
                 A = deferred[a_at[layer] : a_at[layer] + LAZY * n_in].reshape(LAZY, n_in)
-                U = deferred[u_at[layer] : a_at[layer]].reshape(LAZY, n_o)
                 _dots(A, a, coef, m)
             for s in range(first, end):
                 lo, hi = bounds[layer + 1, s], bounds[layer + 1, s + 1]
@@ -141,9 +147,11 @@ def sgd_deep(
                 else:
                     _matvec(rows, a, o, n_in, hi - lo)
                 if lazy[layer]:
-                    _less(o, U, coef, m, lo, hi)
+                    U = _block(deferred, u_at[layer], lo, hi)
+                    _less(o, U, coef, m)
+                bs = b[lo:hi]  # slices indexed from range(): no negative-index checks
                 for j in range(hi - lo):
-                    o[j] += b[lo + j]
+                    o[j] += bs[j]
                 _activate(o, slopes[starts[layer + 1] + lo : starts[layer + 1] + hi], act, omega)
             if layer < last - 1:
                 gen += 1
@@ -153,11 +161,12 @@ def sgd_deep(
         sums_k = sums[k & 1]  # two sets, so a fast thread never overwrites a slow one's
         for s in range(first, end):
             lo, hi = bounds[last, s], bounds[last, s + 1]
+            a = a_last[lo:hi]
             for c in range(n_out):
                 row = w_out[c * n_last + lo : c * n_last + hi]
                 acc = np.float32(0.0)
                 for i in range(hi - lo):
-                    acc += row[i] * a_last[lo + i]
+                    acc += row[i] * a[i]
                 sums_k[s, c] = acc
         gen += 1
         if not meet(flags, stop, me, threads, gen):
@@ -176,16 +185,16 @@ def sgd_deep(
         slope = slopes[starts[last] : starts[last + 1]]
         for s in range(first, end):
             lo, hi = bounds[last, s], bounds[last, s + 1]
-            g = delta[starts[last] + lo : starts[last] + hi]
+            g, a, sl = delta[starts[last] + lo : starts[last] + hi], a_last[lo:hi], slope[lo:hi]
             g[:] = 0.0
             for c in range(n_out):
                 row, d = w_out[c * n_last + lo : c * n_last + hi], d_out[c]
                 e = lr * d
                 for i in range(hi - lo):
                     g[i] += row[i] * d
-                    row[i] -= e * a_last[lo + i]
+                    row[i] -= e * a[i]
             for i in range(hi - lo):
-                g[i] *= slope[lo + i]
+                g[i] *= sl[i]
         for c in range(n_out):
             b_out[c] -= lr * d_out[c]
         # Backward, hidden layers: each slice's W^T delta, summed in slice order.
@@ -198,18 +207,19 @@ def sgd_deep(
             lr = lrs[layer]
             if lazy[layer]:
                 A = deferred[a_at[layer] : a_at[layer] + LAZY * n_in].reshape(LAZY, n_in)
-                U = deferred[u_at[layer] : a_at[layer]].reshape(LAZY, n_o)
             for s in range(first, end):
                 lo, hi = bounds[layer + 1, s], bounds[layer + 1, s + 1]
                 rows, d = w[lo * n_in : hi * n_in], d_all[lo:hi]
                 g = partial[s * units + starts[layer] : s * units + starts[layer + 1]]
                 if lazy[layer]:
+                    U = _block(deferred, u_at[layer], lo, hi)
                     if layer > 0:
                         _matvec_t(rows, d, g, n_in, hi - lo)
-                        _less_t(g, A, U, d, coef, m, lo, hi)
+                        _less_t(g, A, U, d, coef, m)
+                    um, bs = U[m], b[lo:hi]
                     for j in range(hi - lo):
-                        U[m, lo + j] = lr * d[j]
-                        b[lo + j] -= lr * d[j]
+                        um[j] = lr * d[j]
+                        bs[j] -= lr * d[j]
                 elif layer == 0 and n_in == 2:
                     _update2(rows, b[lo:hi], a, d, hi - lo, lr)
                 elif layer == 0:
@@ -222,24 +232,27 @@ def sgd_deep(
                 gen += 1
                 if not meet(flags, stop, me, threads, gen):
                     return total
-                at = starts[layer]
                 for s in range(first, end):
-                    for i in range(bounds[layer, s], bounds[layer, s + 1]):
-                        g = np.float32(0.0)
-                        for t in range(count):
-                            g += partial[t * units + at + i]
-                        delta[at + i] = g * slopes[at + i]
+                    lo, hi = starts[layer] + bounds[layer, s], starts[layer] + bounds[layer, s + 1]
+                    d, sl = delta[lo:hi], slopes[lo:hi]
+                    d[:] = 0.0
+                    for t in range(count):
+                        pt = partial[t * units + lo : t * units + hi]
+                        for i in range(hi - lo):
+                            d[i] += pt[i]
+                    for i in range(hi - lo):
+                        d[i] *= sl[i]
         m += 1
         if m == LAZY or k == len(order) - 1:
             for layer in range(last):
                 if lazy[layer]:
                     n_in, n_o = sizes[layer], sizes[layer + 1]
                     A = deferred[a_at[layer] : a_at[layer] + LAZY * n_in].reshape(LAZY, n_in)
-                    U = deferred[u_at[layer] : a_at[layer]].reshape(LAZY, n_o)
                     w = params[offsets[layer, 0] : offsets[layer, 1]]
                     for s in range(first, end):
                         lo, hi = bounds[layer + 1, s], bounds[layer + 1, s + 1]
-                        _apply_deferred(w[lo * n_in : hi * n_in], U[:, lo:hi], A, m, n_in, hi - lo)
+                        U = _block(deferred, u_at[layer], lo, hi)
+                        _apply_deferred(w[lo * n_in : hi * n_in], U, A, m, n_in, hi - lo)
             m = 0
     if me == 0:
         params[offsets[last, 1] : offsets[last, 1] + n_out] = b_out

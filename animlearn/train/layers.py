@@ -101,23 +101,25 @@ def _update2(w, b, a, delta, n_out, lr):
 
 
 @njit(**OPTS)
-def _less(out, U, coef, m, lo, hi):
-    """out -= sum_t coef[t] U[t, lo:hi]: a forward product with the stored rows
-    lo:hi turned into one with the current rows (deferred updates)."""
+def _less(out, U, coef, m):
+    """out -= sum_t coef[t] U[t]: a forward product with a slice's stored rows turned
+    into one with its current rows (U: the slice's deferred updates)."""
     for t in range(m):
         c = coef[t]
-        for j in range(hi - lo):
-            out[j] -= c * U[t, lo + j]
+        ut = U[t]
+        for j in range(len(out)):
+            out[j] -= c * ut[j]
 
 
 @njit(**OPTS)
-def _less_t(g, A, U, d, coef, m, lo, hi):
-    """g -= sum_t A[t] (U[t, lo:hi] . d): rows lo:hi's share of the backward product
-    with the current matrix, from the one with the stored matrix."""
+def _less_t(g, A, U, d, coef, m):
+    """g -= sum_t A[t] (U[t] . d): a slice's share of the backward product with the
+    current matrix, from the one with the stored matrix."""
     for t in range(m):
         s = np.float32(0.0)
-        for j in range(hi - lo):
-            s += U[t, lo + j] * d[j]
+        ut = U[t]
+        for j in range(len(d)):
+            s += ut[j] * d[j]
         coef[t] = s
     for t in range(m):
         c = coef[t]
