@@ -88,7 +88,8 @@ def test_frame_count_and_caption_follow_the_schedule(
     assert captions[0] == first and captions[-1] == last
 
 
-def test_frames_inside_epochs_end_on_the_same_network(picture, tmp_path):
-    a = animlearn.render(picture, tmp_path / "a.gif", epochs=2, size=16, hidden=(8,))
-    b = animlearn.render(picture, tmp_path / "b.gif", epochs=2, size=16, hidden=(8,), frames_per_epoch=3)
+@pytest.mark.parametrize("net", ["8", "8:halflife=1"])  # a rate that changes within epochs too
+def test_frames_inside_epochs_end_on_the_same_network(picture, tmp_path, net):
+    a = animlearn.render(picture, tmp_path / "a.gif", epochs=2, size=16, nets=[net])
+    b = animlearn.render(picture, tmp_path / "b.gif", epochs=2, size=16, nets=[net], frames_per_epoch=3)
     assert b.frames == 6 and a.psnrs == b.psnrs

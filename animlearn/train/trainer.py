@@ -85,8 +85,7 @@ class Trainer:
         bounds = np.linspace(0, n, parts + 1).round().astype(np.int64)
         for start, stop in zip(bounds[:-1], bounds[1:]):
             piece = order[start:stop]
-            at = self.epochs_done + start / n  # epochs trained before this slice
-            jobs = [self._pool.submit(self._run, k, piece, at) for k in range(len(self.models))]
+            jobs = [self._pool.submit(self._run, k, piece, int(start)) for k in range(len(self.models))]
             try:
                 errors = [job.result() for job in jobs]
             except BaseException:
@@ -100,12 +99,13 @@ class Trainer:
                 self.epochs_done += 1
             yield [e / (max(1, len(piece)) * self.colours.shape[1]) for e in errors]
 
-    def _run(self, k: int, order: np.ndarray, at: float) -> float:
+    def _run(self, k: int, order: np.ndarray, start: int) -> float:
+        """Train model k on `order`, the part of this epoch's order from `start` on."""
         model, stepper = self.models[k], self.steppers[k]
         if isinstance(stepper, PerSample):
-            total = self._per_sample(k, stepper, order, at)
+            total = self._per_sample(k, stepper, order, start)
         else:
-            total = stepper.steps(order, self.stop, at)
+            total = stepper.steps(order, self.stop, self.epochs_done + start / len(self.coords))
         if not np.isfinite(total):
             self.stop.set()
             raise Diverged(
@@ -115,14 +115,18 @@ class Trainer:
             )
         return total
 
-    def _per_sample(self, k: int, stepper: PerSample, order: np.ndarray, at: float) -> float:
+    def _per_sample(self, k: int, stepper: PerSample, order: np.ndarray, start: int) -> float:
+        """Chunks fall on multiples of CHUNK within the epoch, each at the rate of its
+        start, so where the epoch is cut into parts changes nothing."""
         model, feats, n = self.models[k], self.feats[k], len(self.coords)
+        cuts = [start, *range(start - start % CHUNK + CHUNK, start + len(order), CHUNK), start + len(order)]
         total = 0.0
-        for start in range(0, len(order), CHUNK):
+        for a, b in zip(cuts[:-1], cuts[1:]):
             if self.stop.is_set():
                 break
-            lrs = model.net.lrs * np.float32(model.spec.rate(1.0, at + start / n))
-            total += stepper.steps(feats, self.colours, order[start : start + CHUNK], lrs)
+            epochs = self.epochs_done + (a - a % CHUNK) / n
+            lrs = model.net.lrs * np.float32(model.spec.rate(1.0, epochs))
+            total += stepper.steps(feats, self.colours, order[a - start : b - start], lrs)
             if not np.isfinite(total):
                 break
         return total
