@@ -7,7 +7,9 @@ import time
 import numpy as np
 import pytest
 import reference
+from typer.testing import CliRunner
 
+from animlearn.cli import app
 from animlearn.config.spec import NetSpec
 from animlearn.nets import model, network
 from animlearn.train import kernels, layers
@@ -175,3 +177,23 @@ def test_the_trainer_gives_the_same_weights_on_any_thread_count():
         runs.append([m.net.params for m in models])
     for one, two in zip(*runs):
         assert np.array_equal(one, two)
+
+
+def test_threads_1_and_2_write_the_same_bytes(picture, tmp_path):
+    """A net large enough to be cut (see kernels.cuts), through the CLI."""
+    outputs = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"t{threads}.gif"
+        args = ["render", str(picture), "-o", str(out), "--size", "16", "--epochs", "3"]
+        result = CliRunner().invoke(app, [*args, "--hidden", "200,200", "--threads", threads])
+        assert result.exit_code == 0, result.output
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "1.5"])
+def test_a_bad_thread_count_is_one_line_and_exit_2(picture, tmp_path, bad):
+    out = tmp_path / "x.gif"
+    result = CliRunner().invoke(app, ["render", str(picture), "-o", str(out), "--threads", bad])
+    assert result.exit_code == 2 and "--threads" in result.output and "Traceback" not in result.output
+    assert not out.exists()
