@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from animlearn.cli import app
 from animlearn.config.spec import NetSpec
 from animlearn.nets import model, network
-from animlearn.train import kernels, layers
+from animlearn.train import kernels, layers, sgd
 from animlearn.train.meet import Stop
 from animlearn.train.sgd import PerSample, Team
 from animlearn.train.trainer import Trainer
@@ -142,7 +142,7 @@ def test_an_error_in_one_thread_releases_the_others():
             raise RuntimeError("thread 1 failed")
         stepper.flags[:] = 0
         args = (net.params, net.sizes, net.lrs, X, Y, np.arange(100, dtype=np.int64))
-        shared = (stepper.bounds, stepper.acts, stepper.partial, stepper.sums, stepper.flags)
+        shared = (stepper.bounds, stepper.acts, stepper.shares, stepper.sums, stepper.flags)
         return kernels.sgd_deep(*args, 0, np.float32(30), *shared, stop.word, 0, 2)
 
     with pytest.raises(RuntimeError, match="thread 1 failed"):
@@ -197,3 +197,33 @@ def test_a_bad_thread_count_is_one_line_and_exit_2(picture, tmp_path, bad):
     result = CliRunner().invoke(app, ["render", str(picture), "-o", str(out), "--threads", bad])
     assert result.exit_code == 2 and "--threads" in result.output and "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_calls_switch_between_the_team_and_one_thread_without_changing_the_numbers():
+    """Each call runs on whichever was lately faster, the other one every PROBE calls:
+    switching at any call leaves the weights as one thread makes them."""
+    X, Y = data(3000)
+    order = np.random.default_rng(8).integers(0, len(X), 6000).astype(np.int64)
+    nets = [network.create((64, 64), 0.1, "fan-in", np.random.default_rng(0)) for _ in range(2)]
+    solo = PerSample(nets[0], 1, Stop(), SLICES)
+    mixed = PerSample(nets[1], 2, Stop(), SLICES)
+    used = []
+    for k, at in enumerate(range(0, len(order), 300)):
+        mixed.rates = {2: 2.0, 1: 1.0} if k % 3 else {2: 1.0, 1: 2.0}  # as if timed so
+        used.append(mixed._choose())
+        mixed.calls -= 1  # steps() chooses again, the same way
+        for stepper, net in ((solo, nets[0]), (mixed, nets[1])):
+            bounded(lambda s=stepper, n=net, o=order[at : at + 300]: s.steps(X, Y, o, n.lrs))
+    assert {1, 2} <= set(used)
+    assert np.array_equal(nets[0].params, nets[1].params)
+    solo.close()
+    mixed.close()
+
+
+def test_the_faster_way_is_chosen_and_the_other_timed_now_and_then():
+    stepper = PerSample(network.create((64, 64), 0.1, "fan-in", np.random.default_rng(0)), 2, Stop(), 2)
+    assert [stepper._choose(), stepper._choose()] == [2, 2]  # nothing timed yet: the team first
+    stepper.rates = {2: 900.0, 1: 1000.0}  # the team was slower: other work took a core
+    choices = [stepper._choose() for _ in range(4 * sgd.PROBE)]
+    assert choices.count(2) == 4 and choices.count(1) == 4 * sgd.PROBE - 4
+    stepper.close()

@@ -18,7 +18,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 PAD = 16  # int64 slots between two threads' counters: one per 128-byte line pair
-SPINS = 1 << 16  # checks (tens of µs) before each wait starts yielding the core
+SPINS = 1 << 12  # checks (some µs) before a wait starts yielding its core
 
 
 def _pointer(context, builder, sig, args):

@@ -7,14 +7,18 @@ the stop word first, so the others leave their barriers instead of waiting.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 
 from ..nets.network import Network
 from . import kernels, layers, shallow
 from .meet import Stop, team_flags
+
+PROBE = 16  # every this many calls, one runs the other way, to time it afresh
 
 
 class Team:
@@ -56,7 +60,9 @@ def fused(sizes: np.ndarray, act: str) -> bool:
 
 class PerSample:
     """Per-sample SGD of `net` on `threads` threads (at most its slices; see kernels.cuts).
-    The thread count changes only the speed: the cuts fix the numbers."""
+    The thread count changes only the speed: the cuts fix the numbers. So each call
+    can run on the team or on one thread, whichever has lately been faster: when other
+    work takes the cores, a team's threads wait for each other and one thread wins."""
 
     def __init__(self, net: Network, threads: int, stop: Stop, slices: int | None = None):
         self.net, self.stop = net, stop
@@ -67,9 +73,11 @@ class PerSample:
         self.act = layers.ACTS.index(net.act)
         self.fused = fused(sizes, net.act)
         self.acts = np.zeros(int(sizes.sum()), np.float32)
-        self.partial = np.zeros(count * int(sizes.sum()), np.float32)
+        self.shares = np.zeros(count * int(sizes.sum()), np.float32)
         self.sums = np.zeros((2, count, int(sizes[-1])), np.float32)
         self.flags = team_flags(self.team.threads)
+        self.rates: dict[int, float | None] = {self.team.threads: None, 1: None}  # samples/s, lately
+        self.calls = 0
 
     @property
     def threads(self) -> int:
@@ -79,19 +87,37 @@ class PerSample:
         """One update per sample of `order`, in order, at per-layer rates `lrs`; the
         summed squared error of the samples before their updates."""
         self.flags[:] = 0
-        net, T = self.net, self.team.threads
-        shared = (self.bounds, self.acts)
+        threads = self._choose()
+        member = partial(self._member, X, Y, order, lrs, threads)
+        start = time.perf_counter()
+        total = self.team.run(member, self.stop) if threads > 1 else member(0)
+        if len(order) >= 256:  # long enough to time
+            rate = len(order) / max(time.perf_counter() - start, 1e-9)
+            old = self.rates[threads]
+            self.rates[threads] = rate if old is None else 0.5 * (old + rate)
+        return total
+
+    def _choose(self) -> int:
+        """The thread count that has lately been faster, but the other every PROBE calls;
+        each is timed first, the team first."""
+        self.calls += 1
+        if self.team.threads == 1:
+            return 1
+        untimed = [threads for threads, rate in self.rates.items() if rate is None]
+        if untimed:
+            return untimed[0]
+        best = max(self.rates, key=self.rates.get)
+        other = 1 if best > 1 else self.team.threads
+        return other if self.calls % PROBE == 0 else best
+
+    def _member(self, X, Y, order, lrs, threads: int, me: int) -> float:
+        net, stop = self.net, self.stop.word
         if self.fused:
-            run = lambda me: shallow.sgd_shallow(  # noqa: E731
-                net.params, net.sizes, lrs, X, Y, order, *shared, self.sums, self.flags, self.stop.word, me, T
-            )
-        else:
-            omega = np.float32(net.omega)
-            run = lambda me: kernels.sgd_deep(  # noqa: E731
-                net.params, net.sizes, lrs, X, Y, order, self.act, omega, *shared,
-                self.partial, self.sums, self.flags, self.stop.word, me, T,
-            )  # fmt: skip
-        return self.team.run(run, self.stop)
+            team = (self.bounds, self.acts, self.sums, self.flags, stop, me, threads)
+            return shallow.sgd_shallow(net.params, net.sizes, lrs, X, Y, order, *team)
+        team = (self.bounds, self.acts, self.shares, self.sums, self.flags, stop, me, threads)
+        omega = np.float32(net.omega)
+        return kernels.sgd_deep(net.params, net.sizes, lrs, X, Y, order, self.act, omega, *team)
 
     def close(self) -> None:
         self.team.close()
