@@ -11,19 +11,20 @@ from animlearn.study.halving import Halving, Step, rungs
 from animlearn.study.results import Row, read, records, write
 
 
-def test_rungs_are_epochs_over_powers_of_eta_floored():
-    # 60 // 3**k: 60, 20, 6 (6.67), 2 (2.22); 60 // 81 would be 0. 27 specs halve to
-    # 9, 3, 1 over those four rungs; 8 specs reach one after two halvings: 8, 2, 1.
-    assert rungs(60, 3, 27) == (2, 6, 20, 60)
-    assert rungs(60, 3, 8) == (6, 20, 60)
-    assert rungs(60, 3, 1) == (60,) and rungs(2, 3, 27) == (2,) and rungs(60, None, 27) == (60,)
-    assert rungs(100, 2, 1000) == (1, 3, 6, 12, 25, 50, 100)
+def test_rungs_start_at_the_grace_and_grow_eta_fold_up_to_the_epochs():
+    # by default a fifth of the epochs: 60 // 5 = 12, then 36 (108 is past 60), then 60
+    assert rungs(60, 3, 12) == (12, 36, 60)
+    assert rungs(40, 2, 8) == (8, 16, 32, 40)  # 8 specs: 4, 2, 1 kept
+    assert rungs(40, 2, 4) == (8, 16, 40)  # 4 specs are down to one after two rungs
+    assert rungs(60, 3, 81, grace=2) == (2, 6, 18, 54, 60) and rungs(60, 3, 27, grace=2) == (2, 6, 18, 60)
+    assert rungs(60, 3, 1) == (60,) and rungs(60, None, 27) == (60,) and rungs(5, 2, 8) == (1, 2, 4, 5)
     assert rungs(27, 3, 27, grace=9) == (9, 27) and rungs(27, 3, 27, grace=28) == (27,)
     for eta in (1, 0.5, True):
         with pytest.raises(AnimlearnError, match="--halving"):
             rungs(60, eta, 27)
-    with pytest.raises(AnimlearnError, match="--grace"):
-        rungs(60, 3, 27, grace=0)
+    for grace in (0, 2.5, True):
+        with pytest.raises(AnimlearnError, match="--grace"):
+            rungs(60, 3, 27, grace=grace)
 
 
 def plain_halving(repeats, rung_list, eta, score):
@@ -121,7 +122,8 @@ def test_idle_workers_guess_and_the_guesses_change_nothing():
         halving = Halving(repeats, 60, 3)
         jobs, _ = drive(halving, score, 12, np.random.default_rng(order), guesses=guesses)
         assert_plain(halving, repeats, 3, score, jobs)
-        wasted += len(jobs) - 2 * (27 + 9 + 3 + 1)
+        members, _ = plain_halving(repeats, halving.rungs, 3, score)
+        wasted += len(jobs) - 2 * sum(len(members[e]) for e in halving.rungs)
     assert len(guesses) > wasted > 0  # most guesses were right
 
 
@@ -158,14 +160,14 @@ def test_a_spec_is_judged_on_all_its_seeds_not_its_luckiest():
     # the case: one seed of "lucky" scores best of all, its mean does not
     repeats = {"lucky": ["l0", "l1"], "steady": ["s0", "s1"], "poor": ["p0", "p1"]}
     at_20 = {"l0": 26.0, "l1": 31.5, "s0": 29.5, "s1": 29.0, "p0": 20.0, "p1": 21.0}
-    halving = Halving.resume(repeats, 60, 3, [(t, 20, v) for t, v in at_20.items()])
+    halving = Halving.resume(repeats, 60, 3, [(t, 20, v) for t, v in at_20.items()], grace=20)
     assert halving.rungs == (20, 60) and halving.members(60) == ["steady"]
     assert halving.stopped_at("l0") == halving.stopped_at("l1") == 20
 
 
 def test_a_spec_stops_as_soon_as_one_seed_diverges_and_inf_is_a_score():
     repeats = {"a": ["a0", "a1"], "b": ["b0", "b1"], "c": ["c0", "c1"]}
-    halving = Halving(repeats, 9, 3)
+    halving = Halving(repeats, 9, 3, grace=3)
     halving.report("a0", 3, None)
     assert halving.stopped_at("a1") == 3  # its other seed need not finish
     for t, v in [("b0", math.inf), ("b1", 30.0), ("c0", 40.0), ("c1", 41.0)]:

@@ -2,8 +2,8 @@
 
 A spec is judged on all its repeats (its seeds; every trial of one spec): its score at a
 rung is the mean of theirs, and every repeat of a spec stops at the same epoch. Specs are
-compared at rungs, epochs E // ETA**k from a first rung no earlier than the grace period,
-and only the best 1/ETA of a rung's specs train on to the next. The executor asks
+compared at rungs, the grace period times ETA**k (see `rungs`), and only the best 1/ETA
+of a rung's specs train on to the next. The executor asks
 `next_job()` whenever a worker is free and calls `report()` when a job ends; nothing here
 trains, waits or touches files.
 
@@ -23,8 +23,8 @@ reports came in. Work is handed out certain promotions first (the furthest rung 
 full results early), then trials not yet started, then guesses (which may be wasted).
 
 A worked example: specs a, b, c, d, e, f with seeds 0 and 1 (a0, a1, ...), 27 epochs,
-ETA 3, grace 3. The rungs are 3, 9 and 27 (27 // 3**k: 27, 9, 3, and 1 would be below the
-grace); 6 specs keep 2 at epoch 3, and 2 keep 1 at epoch 9.
+ETA 3, grace 3. The rungs are 3, 9 and 27 (3 * 3**k up to 27); 6 specs keep 2 at epoch
+3, and 2 keep 1 at epoch 9.
 
 1. Two workers start a0 and a1 (no rung has results: every trial starts from scratch).
 2. a0 reports 20 dB, a1 22: a is measured at 3 with 21. Nothing is certain yet (five
@@ -46,29 +46,29 @@ from dataclasses import dataclass
 from ..errors import AnimlearnError
 
 Record = tuple[str, int, float | None]  # trial id, rung epoch, score (None: diverged)
-GRACE = 1
+GRACE_SHARE = 5  # the default grace: a fifth of the epochs (measured: benchmarks/regret.py)
 
 
-def rungs(epochs: int, eta: int | None, specs: int, grace: int = GRACE) -> tuple[int, ...]:
+def rungs(epochs: int, eta: int | None, specs: int, grace: int | None = None) -> tuple[int, ...]:
     """The epochs at which specs are compared, ascending, the last being `epochs`.
 
-    E // ETA**k, floored: integer arithmetic, so 60 // 27 is exactly 2 with no float
-    rounding, a rung never costs more than its share, and with ETA >= 2 the rungs stay
-    distinct. It stops at `grace` epochs (ASHA's grace period: early rungs can judge the
-    wrong thing, as networks that start slow may overtake later), and once halving would
-    leave a single spec: a lower rung would only judge the same field on fewer epochs.
-    No `eta`: one rung, `epochs`."""
+    ASHA's rungs: the first at `grace` epochs (by default a fifth of `epochs`: earlier,
+    networks that start slow, such as Fourier features or a low lr, are cut before they
+    overtake), then ETA times further each, while below `epochs` and while halving
+    leaves more than one spec to compare. No `eta`: one rung, `epochs`."""
     if not eta:
         return (epochs,)
     if isinstance(eta, bool) or not isinstance(eta, int) or eta < 2:
         raise AnimlearnError(f"--halving {eta!r}: give a whole number, 2 or more (keep the best 1/ETA)")
+    if grace is None:
+        grace = max(1, epochs // GRACE_SHARE)
     if isinstance(grace, bool) or not isinstance(grace, int) or grace < 1:
         raise AnimlearnError(f"--grace {grace!r}: give a whole number of epochs, 1 or more")
-    out, count = [epochs], specs
-    while count > 1 and epochs // eta ** len(out) >= grace:
-        out.append(epochs // eta ** len(out))
-        count = max(1, count // eta)
-    return tuple(reversed(out))
+    out, rung, count = [], grace, specs
+    while count > 1 and rung < epochs:
+        out.append(rung)
+        rung, count = rung * eta, count // eta
+    return (*out, epochs)
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class Halving:
     """Which trial trains to which epoch next; see the module's docstring."""
 
     def __init__(
-        self, repeats: Mapping[str, Sequence[str]], epochs: int, eta: int | None = None, grace: int = GRACE
+        self, repeats: Mapping[str, Sequence[str]], epochs: int, eta: int | None = None, grace: int | None = None
     ) -> None:
         """`repeats`: each spec's trials, in the order they should start."""
         self.specs = tuple(repeats)
@@ -117,7 +117,7 @@ class Halving:
         epochs: int,
         eta: int | None,
         records: Iterable[Record],
-        grace: int = GRACE,
+        grace: int | None = None,
     ) -> Halving:
         """The scheduler as it stood after `records`; records of trials or epochs
         this sweep does not have (other settings) are left out."""
