@@ -175,10 +175,10 @@ SETTINGS = {
     "--halving 3 --grace 1": (3, "1", False),
     "--halving 3": (3, None, False),
     "--halving 2 --grace E/8": (2, 8, False),
-    "--halving 2 (recommended; grace E/5)": (2, None, False),
-    "--halving 2 --grace E/4": (2, 4, False),
+    "--halving 2 --grace E/5": (2, 5, False),
+    "--halving 2 (recommended; grace E/4)": (2, None, False),
     "--halving 4": (4, None, False),
-    "--halving 2 --grace E/8, extrapolated": (2, 8, True),
+    "--halving 2 --grace E/5, extrapolated": (2, 5, True),
     "--halving 2, extrapolated": (2, None, True),
 }
 

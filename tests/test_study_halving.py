@@ -12,10 +12,10 @@ from animlearn.study.results import Row, read, records, write
 
 
 def test_rungs_start_at_the_grace_and_grow_eta_fold_up_to_the_epochs():
-    # by default a fifth of the epochs: 60 // 5 = 12, then 36 (108 is past 60), then 60
-    assert rungs(60, 3, 12) == (12, 36, 60)
-    assert rungs(40, 2, 8) == (8, 16, 32, 40)  # 8 specs: 4, 2, 1 kept
-    assert rungs(40, 2, 4) == (8, 16, 40)  # 4 specs are down to one after two rungs
+    # by default a quarter of the epochs: 60 // 4 = 15, then 45 (135 is past 60), then 60
+    assert rungs(60, 3, 12) == (15, 45, 60)
+    assert rungs(40, 2, 8) == (10, 20, 40)  # 8 specs: 4 kept, then 2 (past 40: the last rung)
+    assert rungs(40, 2, 2) == (10, 40)  # 2 specs are down to one after one rung
     assert rungs(60, 3, 81, grace=2) == (2, 6, 18, 54, 60) and rungs(60, 3, 27, grace=2) == (2, 6, 18, 60)
     assert rungs(60, 3, 1) == (60,) and rungs(60, None, 27) == (60,) and rungs(5, 2, 8) == (1, 2, 4, 5)
     assert rungs(27, 3, 27, grace=9) == (9, 27) and rungs(27, 3, 27, grace=28) == (27,)

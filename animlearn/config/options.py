@@ -142,7 +142,7 @@ class StudyOptions:
         "(Fourier features, a low lr) can be cut by an early rung and yet win at the end.",
         "Training",
         metavar="EPOCHS",
-        shown="a fifth of --epochs",
+        shown="a quarter of --epochs",
     )
     top: int = option(4, "How many of the best trials race side by side in race.gif and race.mp4.", "Output")
     workers: int | None = option(

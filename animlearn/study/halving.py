@@ -1,11 +1,12 @@
 """Successive halving over specs, as a pure scheduler an executor loop drives.
 
-A spec is judged on all its repeats (its seeds; every trial of one spec): its score at a
-rung is the mean of theirs, and every repeat of a spec stops at the same epoch. Specs are
-compared at rungs, the grace period times ETA**k (see `rungs`), and only the best 1/ETA
-of a rung's specs train on to the next. The executor asks
-`next_job()` whenever a worker is free and calls `report()` when a job ends; nothing here
-trains, waits or touches files.
+A spec is judged on all its repeats: its score at a rung is the mean of theirs, and every
+repeat of a spec stops at the same epoch. The repeats are whatever trials the driver
+groups under one spec: its seeds today, its seeds times its pictures once a study holds
+several. Specs are compared at rungs, the grace period times ETA**k (see `rungs`), and
+only the best 1/ETA of a rung's specs train on to the next. The executor asks
+`next_job()` whenever a worker is free and calls `report()` when a job ends; nothing
+here trains, waits or touches files.
 
 What the scheduler knows at a rung is a `Rung` of named sets of specs:
 
@@ -46,13 +47,13 @@ from dataclasses import dataclass
 from ..errors import AnimlearnError
 
 Record = tuple[str, int, float | None]  # trial id, rung epoch, score (None: diverged)
-GRACE_SHARE = 5  # the default grace: a fifth of the epochs (measured: benchmarks/regret.py)
+GRACE_SHARE = 4  # the default grace: a quarter of the epochs (measured: benchmarks/regret.py)
 
 
 def rungs(epochs: int, eta: int | None, specs: int, grace: int | None = None) -> tuple[int, ...]:
     """The epochs at which specs are compared, ascending, the last being `epochs`.
 
-    ASHA's rungs: the first at `grace` epochs (by default a fifth of `epochs`: earlier,
+    ASHA's rungs: the first at `grace` epochs (by default a quarter of `epochs`: earlier,
     networks that start slow, such as Fourier features or a low lr, are cut before they
     overtake), then ETA times further each, while below `epochs` and while halving
     leaves more than one spec to compare. No `eta`: one rung, `epochs`."""
@@ -96,7 +97,11 @@ class Halving:
     """Which trial trains to which epoch next; see the module's docstring."""
 
     def __init__(
-        self, repeats: Mapping[str, Sequence[str]], epochs: int, eta: int | None = None, grace: int | None = None
+        self,
+        repeats: Mapping[str, Sequence[str]],
+        epochs: int,
+        eta: int | None = None,
+        grace: int | None = None,
     ) -> None:
         """`repeats`: each spec's trials, in the order they should start."""
         self.specs = tuple(repeats)
@@ -204,7 +209,7 @@ class Halving:
         for epoch, rung in zip(self.rungs, state):
             if rung.members is None or spec not in rung.scores:
                 return None  # undecided, or waiting to be trained to this rung
-            if spec in rung.cut or (epoch == self.rungs[-1]):
+            if spec in rung.cut or epoch == self.rungs[-1]:
                 return epoch
             if spec not in rung.certain:
                 return None
