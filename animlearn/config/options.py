@@ -131,16 +131,18 @@ class StudyOptions:
     seeds: int = option(1, "Train every spec with seeds 0 to N-1.", "Training")
     halving: int | None = option(
         None,
-        "Successive halving: compare trials at epochs/ETA^k and train on only the best 1/ETA.",
+        "Successive halving: compare specs (each over all its seeds) at the grace period, then ETA "
+        "times later each time, and train on only the best 1/ETA. 2 is recommended.",
         "Training",
         metavar="ETA",
     )
-    grace: int = option(
-        1,
-        "Epochs every trial trains before halving first judges it: lower rungs are skipped. Networks "
-        "that start slow (Fourier features) can be cut by an early rung and yet win at the end.",
+    grace: int | None = option(
+        None,
+        "Epochs every trial trains before halving first judges it. Networks that start slow "
+        "(Fourier features, a low lr) can be cut by an early rung and yet win at the end.",
         "Training",
         metavar="EPOCHS",
+        shown="a quarter of --epochs",
     )
     top: int = option(4, "How many of the best trials race side by side in race.gif and race.mp4.", "Output")
     workers: int | None = option(

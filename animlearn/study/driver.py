@@ -36,7 +36,7 @@ class Plan:
     trials: list[Trial]
     settings: dict[str, Any]  # the Settings fields every trial shares: epochs, size, lr, lr_scale, holdout
     eta: int | None  # successive halving's; None: every trial trains to the end
-    grace: int  # epochs before the first rung can judge a trial
+    grace: int | None  # epochs before the first rung can judge a trial; None: a quarter of the epochs
     picture: bytes
     suffix: str
     folder: Path
@@ -61,8 +61,11 @@ class Study:
         self.plan, self.on_progress = plan, on_progress
         self.trials = {t.id: t for t in plan.trials}
         self.rows = [r for r in results.read(plan.folder) if r.trial in self.trials and r.rung <= plan.epochs]
-        ids = [t.id for t in plan.trials]
-        self.scheduler = Halving.resume(ids, plan.epochs, plan.eta, results.records(self.rows), plan.grace)
+        repeats: dict[str, list[str]] = {}  # a spec's seeds are judged together, as one
+        for t in plan.trials:
+            repeats.setdefault(t.spec, []).append(t.id)
+        records = results.records(self.rows)
+        self.scheduler = Halving.resume(repeats, plan.epochs, plan.eta, records, plan.grace)
         self.chunk = max(1, math.ceil(plan.epochs / CHUNKS))
         self.restarts = 0  # local pools made anew after a worker died
         self.lost = 0  # ... since the last job that came back

@@ -1,15 +1,17 @@
 """A sweep's results: one row per trial per rung, the ranking, and the files
 results.csv (every row, read back to resume) and results.md (a leaderboard to paste).
 
-Trials rank by the furthest rung they were kept for (halving already judged those
-that stopped earlier), then by score: hold-out PSNR when there is one, else PSNR;
-diverged trials come last. A spec's leaderboard line averages its seeds at the
-furthest epoch any of them was kept for; the spread is the sample standard deviation
-(n - 1) over those seeds: a study of 3 to 5 seeds is what it is usually quoted from."""
+Specs are compared at the same epoch: a spec's leaderboard line is the mean of every one
+of its seeds at the furthest rung all of them reached (halving stops a spec's seeds
+together), and lines rank by that epoch, then by score: hold-out PSNR when there is one,
+else PSNR. A spec with a diverged seed ranks last: no spec ranks on its lucky seed. The
+spread is the sample standard deviation (n - 1) over the seeds: a study of 3 to 5 seeds
+is what it is usually quoted from. Trials rank within their spec's place."""
 
 from __future__ import annotations
 
 import csv
+import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -59,88 +61,110 @@ def records(rows: Iterable[Row]) -> list[tuple[str, int, float | None]]:
 
 def finals(rows: Iterable[Row]) -> list[Row]:
     """Each trial's row at the rung it stopped at (while undecided: its furthest), in first-seen order."""
-    by_trial: dict[str, list[Row]] = {}
-    for r in rows:
-        by_trial.setdefault(r.trial, []).append(r)
     out = []
-    for mine in by_trial.values():
+    for mine in _by(rows, "trial").values():
         stop = next((r.stopped_at for r in mine if r.stopped_at is not None), None)
         at_stop = [r for r in mine if r.rung == stop]
         out.append(at_stop[0] if at_stop else max(mine, key=lambda r: r.rung))
     return out
 
 
+def _by(rows: Iterable[Row], name: str) -> dict[str, list[Row]]:
+    out: dict[str, list[Row]] = {}
+    for r in rows:
+        out.setdefault(getattr(r, name), []).append(r)
+    return out
+
+
+def best_first(score: float | None) -> tuple[int, float]:
+    """A sort key: numbers high to low (inf first), then NaN, then None (diverged)."""
+    if score is None:
+        return (2, 0.0)
+    return (1, 0.0) if math.isnan(score) else (0, -score)
+
+
 def rank(rows: Iterable[Row]) -> list[Row]:
-    """Each trial's final row, best first; exact ties go by seed, then spec text."""
-
-    def key(r: Row) -> tuple:
-        score = r.score
-        return (score is None, -r.rung, -(score or 0.0), r.seed, r.spec)
-
-    return sorted(finals(rows), key=key)
+    """Each trial's final row, best first: by its spec's place on the leaderboard (a seed
+    ranks no higher than its spec), then by its own score; exact ties go by seed."""
+    rows = list(rows)
+    place = {s.spec: k for k, s in enumerate(summarise(rows))}
+    return sorted(finals(rows), key=lambda r: (place[r.spec], best_first(r.score), r.seed))
 
 
 @dataclass(frozen=True)
 class Spread:
     mean: float
-    std: float | None  # sample standard deviation; None for a single value
+    std: float | None  # sample standard deviation; None for a single value, or with inf or NaN among them
 
     def text(self) -> str:
         return f"{self.mean:.2f}" if self.std is None else f"{self.mean:.2f} ± {self.std:.2f}"
 
 
 def spread(values: list[float]) -> Spread:
-    """Mean and sample standard deviation (n - 1) of one or more values."""
-    return Spread(statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else None)
+    """Mean and sample standard deviation (n - 1) of one or more values; a perfect fit's
+    inf makes the mean inf and a NaN makes it NaN, with no spread."""
+    mean = statistics.fmean(values)
+    finite = all(map(math.isfinite, values))
+    return Spread(mean, statistics.stdev(values) if len(values) > 1 and finite else None)
 
 
 @dataclass(frozen=True)
 class Summary:
-    """A spec over its seeds, as a leaderboard line."""
+    """A spec over its seeds at one epoch, as a leaderboard line."""
 
     spec: str
     parameters: int
-    epochs: int  # the furthest rung a seed was kept for; with every seed diverged, the most trained
-    seeds: int  # seeds counted: kept for `epochs` without diverging (0: all diverged)
+    epochs: int  # the rung every seed reached: where the spec is compared with others
+    seeds: int  # seeds measured at `epochs`
     trials: int  # seeds run
-    psnr: Spread | None
+    diverged: int  # seeds that diverged by `epochs`
+    psnr: Spread | None  # over every seed measured; None if one diverged
     holdout_psnr: Spread | None
-    seconds: float  # mean training time of the counted seeds (of all, if all diverged)
+    seconds: float  # mean training time of the seeds measured
 
     @property
     def score(self) -> float | None:
         best = self.holdout_psnr or self.psnr
         return None if best is None else best.mean
 
+    def key(self) -> tuple:
+        """Furthest epoch first, every seed measured before some, then mean score."""
+        return (self.score is None, -self.epochs, self.seeds < self.trials, best_first(self.score), self.spec)
+
 
 def _summary(mine: list[Row]) -> Summary:
-    ok = [r for r in mine if r.status == "ok"]
-    if not ok:
-        most = max(r.epochs for r in mine)
-        seconds = statistics.fmean(r.seconds for r in mine)
-        return Summary(mine[0].spec, mine[0].parameters, most, 0, len(mine), None, None, seconds)
-    furthest = max(r.rung for r in ok)
-    counted = [r for r in ok if r.rung == furthest]
-    hidden = [r.holdout_psnr for r in counted if r.holdout_psnr is not None]
+    """`mine`: every row of one spec. Its seeds are compared at the furthest rung all of
+    them reached (halving stops a spec's seeds together; the rest is a sweep in progress)."""
+    trials = _by(mine, "trial")
+    epochs = min(r.rung for r in finals(mine))
+    at = [r for rows in trials.values() for r in rows if r.rung == epochs]
+    ok = [r for r in at if r.status == "ok"]
+    hidden = [r.holdout_psnr for r in ok if r.holdout_psnr is not None]
+    clean = len(ok) == len(at)
     return Summary(
         spec=mine[0].spec,
         parameters=mine[0].parameters,
-        epochs=furthest,
-        seeds=len(counted),
-        trials=len(mine),
-        psnr=spread([r.psnr for r in counted if r.psnr is not None]),
-        holdout_psnr=spread(hidden) if hidden else None,
-        seconds=statistics.fmean(r.seconds for r in counted),
+        epochs=max(r.epochs for r in at) if not ok else epochs,
+        seeds=len(at),
+        trials=len(trials),
+        diverged=len(at) - len(ok),
+        psnr=spread([r.psnr for r in ok if r.psnr is not None]) if clean else None,
+        holdout_psnr=spread(hidden) if clean and hidden else None,
+        seconds=statistics.fmean(r.seconds for r in at),
     )
 
 
 def summarise(rows: Iterable[Row]) -> list[Summary]:
-    """One line per spec, best first: furthest epoch kept, then mean score; all-diverged last."""
-    by_spec: dict[str, list[Row]] = {}
-    for r in finals(rows):
-        by_spec.setdefault(r.spec, []).append(r)
-    lines = [_summary(mine) for mine in by_spec.values()]
-    return sorted(lines, key=lambda s: (s.score is None, -s.epochs, -(s.score or 0.0), s.spec))
+    """One line per spec, best first: furthest epoch, then mean score; diverged last."""
+    return sorted((_summary(mine) for mine in _by(rows, "spec").values()), key=Summary.key)
+
+
+def _epochs(s: Summary) -> str:
+    if s.diverged == s.seeds:
+        return f"diverged by {s.epochs}"
+    if s.diverged:
+        return f"{s.epochs} ({s.diverged} of {s.seeds} seeds diverged)"
+    return f"{s.epochs}" + ("" if s.seeds == s.trials else f" ({s.seeds} of {s.trials} seeds so far)")
 
 
 def markdown(rows: Iterable[Row]) -> str:
@@ -157,14 +181,12 @@ def markdown(rows: Iterable[Row]) -> str:
         cells = [str(n), f"`{s.spec}`", f"{s.parameters:,}", s.psnr.text() if s.psnr else "diverged"]
         if hidden:
             cells.append(s.holdout_psnr.text() if s.holdout_psnr else "diverged")
-        seeds = "" if s.seeds == s.trials else f" ({s.seeds} of {s.trials} seeds)"
-        epochs = f"{s.epochs}{seeds}" if s.seeds else f"diverged by {s.epochs}"
-        cells += [epochs, f"{s.seconds:.1f}"]
+        cells += [_epochs(s), f"{s.seconds:.1f}"]
         out.append("| " + " | ".join(cells) + " |")
     by = "hidden-pixel PSNR" if hidden else "PSNR"
     note = (
         f"Ranked by the furthest epoch reached, then {by}; mean ± sample standard deviation over "
-        "the seeds that reached it; seconds of training per seed."
+        "every seed at that epoch (a spec with a diverged seed ranks last); seconds of training per seed."
     )
     return "\n".join(out) + "\n\n" + note + "\n"
 
