@@ -77,7 +77,8 @@ def sweep(
     a sweep trains nothing twice. Raises AnimlearnError for bad input before anything
     trains, and SweepInterrupted on Ctrl-C after writing the results so far."""
     given = {k: options.pop(k) for k in STUDY & set(options)}
-    study = StudyOptions(**{k: v for k, v in given.items() if v is not None})
+    parse = {f.name: f.metadata["parse"] for f in fields(StudyOptions)}  # nets="4x300" as render takes it
+    study = StudyOptions(**{k: parse[k](v) if parse[k] else v for k, v in given.items() if v is not None})
     unknown = set(options) - set(SHARED)
     if unknown:
         raise TypeError(f"sweep() got unknown option(s): {', '.join(sorted(unknown))}")
