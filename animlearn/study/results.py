@@ -19,8 +19,8 @@ from typing import Literal
 from ..errors import AnimlearnError
 from ..io.atomic import replacing
 
-Status = Literal["ok", "diverged"]
-STATUSES = ("ok", "diverged")
+Status = Literal["ok", "diverged", "failed"]  # failed: its worker died on every try
+STATUSES = ("ok", "diverged", "failed")
 CSV_NAME, MARKDOWN_NAME = "results.csv", "results.md"
 
 
@@ -40,11 +40,12 @@ class Row:
     holdout_psnr: float | None  # on the hidden pixels; None without a hold-out
     seconds: float  # training time so far, over all its rungs
     status: Status
+    note: str = ""  # why it diverged or failed
 
     @property
     def score(self) -> float | None:
-        """What ranks it, higher is better; None if it diverged."""
-        if self.status == "diverged":
+        """What ranks it, higher is better; None if it diverged or failed."""
+        if self.status != "ok":
             return None
         return self.holdout_psnr if self.holdout_psnr is not None else self.psnr
 
@@ -144,7 +145,9 @@ def summarise(rows: Iterable[Row]) -> list[Summary]:
 
 
 def markdown(rows: Iterable[Row]) -> str:
-    """A GitHub-flavoured Markdown leaderboard with a line saying how to read it."""
+    """A GitHub-flavoured Markdown leaderboard with a line saying how to read it, and why
+    each failed trial failed."""
+    rows = list(rows)
     lines = summarise(rows)
     hidden = any(s.holdout_psnr for s in lines)
     head = ["rank", "network", "parameters", "PSNR trained (dB)"] + ["PSNR hidden (dB)"] * hidden
@@ -153,12 +156,14 @@ def markdown(rows: Iterable[Row]) -> str:
         "| " + " | ".join(head) + " |",
         "|" + "|".join("---" if h == "network" else "---:" for h in head) + "|",
     ]
+    failed = {r.spec for r in finals(rows) if r.status == "failed"}
     for n, s in enumerate(lines, 1):
-        cells = [str(n), f"`{s.spec}`", f"{s.parameters:,}", s.psnr.text() if s.psnr else "diverged"]
+        word = "failed" if s.spec in failed else "diverged"
+        cells = [str(n), f"`{s.spec}`", f"{s.parameters:,}", s.psnr.text() if s.psnr else word]
         if hidden:
-            cells.append(s.holdout_psnr.text() if s.holdout_psnr else "diverged")
+            cells.append(s.holdout_psnr.text() if s.holdout_psnr else word)
         seeds = "" if s.seeds == s.trials else f" ({s.seeds} of {s.trials} seeds)"
-        epochs = f"{s.epochs}{seeds}" if s.seeds else f"diverged by {s.epochs}"
+        epochs = f"{s.epochs}{seeds}" if s.seeds else f"{word} by {s.epochs}"
         cells += [epochs, f"{s.seconds:.1f}"]
         out.append("| " + " | ".join(cells) + " |")
     by = "hidden-pixel PSNR" if hidden else "PSNR"
@@ -166,7 +171,9 @@ def markdown(rows: Iterable[Row]) -> str:
         f"Ranked by the furthest epoch reached, then {by}; mean ± sample standard deviation over "
         "the seeds that reached it; seconds of training per seed."
     )
-    return "\n".join(out) + "\n\n" + note + "\n"
+    text = "\n".join(out) + "\n\n" + note + "\n"
+    failures = [f"- `{r.spec}` seed {r.seed} failed: {r.note}" for r in finals(rows) if r.status == "failed"]
+    return text + "".join(f"\n{line}" for line in failures) + ("\n" if failures else "")
 
 
 def _cell(value: object) -> object:
@@ -208,6 +215,7 @@ def _row(values: dict[str, str]) -> Row:
         holdout_psnr=number("holdout_psnr", float),
         seconds=float(values["seconds"]),
         status=status,
+        note=values["note"],
     )
 
 
