@@ -17,6 +17,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import crash
 import pytest
 from conftest import smooth_picture
 from PIL import Image
@@ -25,7 +26,7 @@ from animlearn.api import render
 from animlearn.config.options import StudyOptions
 from animlearn.errors import AnimlearnError
 from animlearn.io import checkpoint
-from animlearn.study import results
+from animlearn.study import executors, results
 from animlearn.study import sweep as sweep_module
 from animlearn.study.driver import Study
 from animlearn.study.executors import Local
@@ -536,3 +537,20 @@ def test_a_dask_worker_killed_mid_trial_leaves_its_trial_to_another(cluster, ima
         for row in result.rows:
             assert row.psnr == rendered(image, row, tmp_path)[0], row.label
         client.wait_for_workers(2, timeout=30)
+
+
+def test_a_trial_that_kills_its_dask_workers_fails_alone_and_the_sweep_finishes(
+    cluster, image, tmp_path, monkeypatch
+):
+    from distributed import Client
+
+    monkeypatch.setattr(executors, "run_trial", crash.run_or_crash)
+    study = dict(nets="{1,2}x16", seeds=1, epochs=12, size=SIZE)  # chunks of 2 epochs
+    result = sweep(image, tmp_path / "out", scheduler=cluster.scheduler_address, **study)
+    by_spec = {r.spec: r for r in result.rows}
+    assert by_spec["1x16"].status == "ok" and by_spec["1x16"].epochs == 12
+    failed = by_spec[crash.CRASHES]  # its first chunk trained, then each try of its second killed a worker
+    assert (failed.status, failed.epochs, failed.note) == ("failed", 2, "4 Dask workers died running it")
+    assert "seed 0 failed: 4 Dask workers died running it" in (result.folder / "results.md").read_text()
+    with Client(cluster.scheduler_address, set_as_default=False) as client:
+        client.wait_for_workers(2, timeout=60)
