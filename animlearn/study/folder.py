@@ -36,7 +36,7 @@ CHECKPOINT, PAINTINGS = "trial.ckpt", "paintings.npy"
 def _describe(key: str, there: Any, here: Any) -> str:
     if key == "picture":
         return "another picture"
-    if key == "nets":
+    if key == "nets" and there:
         return f"other networks ({len(there)} specs, the first {there[0]!r})"
     return f"--{key.replace('_', '-')} {there!r}, not {here!r}"
 
