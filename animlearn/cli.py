@@ -148,8 +148,12 @@ def sweep_command(image: Path, output: Path, **options: Any) -> None:
         try:
             result = sweep(image, output, on_progress=bar.update, **deferred(options, {"yes"}))
         except SweepInterrupted as e:
-            done = f"{len(e.result.rows)} of {e.result.trials} trials"
-            typer.echo(f"animlearn: interrupted; wrote the results of {done} to {output}", err=True)
+            r = e.result
+            wrote = ", ".join(p.name for p in r.outputs)  # only what was written before the Ctrl-C
+            done = f"{len(r.rows)} of {r.trials} trials measured"
+            typer.echo(
+                f"animlearn: interrupted; wrote {wrote} ({done}) to {output}; run it again to go on", err=True
+            )
             raise typer.Exit(130) from None
     typer.echo(leaderboard(result))
 
@@ -159,7 +163,7 @@ def leaderboard(result: SweepResult, shown: int = 5) -> str:
     lines = [f"{result.trials} trials in {result.seconds:.0f} s; best:"]
     for k, r in enumerate(result.rows[:shown], start=1):
         held = "" if r.holdout_psnr is None else f", hidden {r.holdout_psnr:.2f} dB"
-        lines.append(f"  {k}. {r.label}  " + ("diverged" if r.status != "ok" else f"{r.psnr:.2f} dB{held}"))
+        lines.append(f"  {k}. {r.label}  " + (r.status if r.status != "ok" else f"{r.psnr:.2f} dB{held}"))
     return "\n".join([*lines, *(f"wrote {p}" for p in result.outputs)])
 
 

@@ -196,7 +196,7 @@ def test_results_files_round_trip_and_foreign_files_are_refused(tmp_path):
     with pytest.raises(AnimlearnError, match="not a sweep's results"):
         read(tmp_path)
     write(rows, tmp_path)
-    text = (tmp_path / "results.csv").read_text().replace(",ok\n", ",fine\n")
+    text = (tmp_path / "results.csv").read_text().replace(",ok,\n", ",fine,\n")  # status, then note
     (tmp_path / "results.csv").write_text(text)
     with pytest.raises(AnimlearnError, match="line 2: status 'fine'"):
         read(tmp_path)

@@ -144,15 +144,36 @@ def _number(text: str, key: str, value: str, integer: bool) -> float | int:
 
 INTEGERS = ("cap", "features", "batch")
 FLOATS = ("sigma", "lr", "omega", "halflife")
+# Options that change nothing without another: the option, the field and value it needs, in words.
+ONLY_WITH = {
+    "sigma": ("encoding", "fourier", "Fourier features"),
+    "features": ("encoding", "grid", "a grid"),
+    "cap": ("encoding", "grid", "a grid"),
+    "omega": ("act", "sine", "the sine activation"),
+}
+
+
+def _kind(key: str) -> str:
+    """What an option sets, so a spec that sets one thing twice can be refused."""
+    if key in ACTS:
+        return "activation"
+    if key in OPTIMIZERS:
+        return "optimizer"
+    return "encoding" if key == "raw" or key in BARE else key
 
 
 def parse(text: str) -> NetSpec:
-    """'3x256:relu:fourier=256:adam' -> NetSpec; a one-line AnimlearnError if it is not one."""
+    """'3x256:relu:fourier=256:adam' -> NetSpec; a one-line AnimlearnError if it is not one,
+    or if it would not train as it reads (see `check`)."""
     first, *options = text.strip().split(":")
     spec = NetSpec(hidden=_layers(text, first.strip().lower()))
+    given: dict[str, str] = {}  # what each option set -> the option as written
     for option in options:
         key, eq, value = (s.strip() for s in option.strip().lower().partition("="))
         key = key.replace("_", "-")
+        if _kind(key) in given:
+            raise _problem(text, f"{given[_kind(key)]!r} and {option!r} both set the {_kind(key)}; keep one")
+        given[_kind(key)] = option
         if key in ACTS and not eq:
             spec = replace(spec, act=key)
         elif key in OPTIMIZERS and not eq:
@@ -170,14 +191,24 @@ def parse(text: str) -> NetSpec:
             spec = replace(spec, lr_scale=value)
         else:
             raise _problem(text, f"unknown option {option!r}")
-    check(text, spec)
+    check(text, spec, set(given))
     return spec
 
 
-def check(text: str, spec: NetSpec) -> None:
-    if spec.encoding == "grid" and spec.optimizer == "sgd" and spec.batch_size(1) == 1:
-        raise _problem(text, "a grid learns its tables with a mini-batch optimizer; add :adam")
+def check(text: str, spec: NetSpec, given: set[str]) -> None:
+    """Refuse a spec that would train otherwise than it reads: a batch of 1 trains by the
+    per-sample SGD kernel, which has no optimizer state and no grid tables to learn."""
+    per_sample = spec.batch_size(1) == 1
+    if spec.encoding == "grid" and per_sample:
+        fix = "add :adam" if spec.optimizer == "sgd" else "give batch=2 or more, or leave batch out"
+        raise _problem(text, f"a grid learns its tables with mini-batches; {fix}")
+    if spec.optimizer != "sgd" and per_sample:
+        why = f"batch=1 trains by per-sample SGD, not {spec.optimizer}"
+        raise _problem(text, f"{why}; give batch=2 or more, or leave batch out")
     if spec.lr_scale is not None and spec.optimizer != "sgd":
         raise _problem(text, "lr-scale applies to per-sample sgd only; leave it out")
+    for key, (field, value, words) in ONLY_WITH.items():
+        if key in given and getattr(spec, field) != value:
+            raise _problem(text, f"{key} applies to {words} only; add :{value} or leave {key} out")
     if spec.encoding == "grid" and spec.cap and spec.cap < 4:
         raise _problem(text, "cap must be at least 4 entries, or 0 for no cap")

@@ -71,14 +71,20 @@ MAX_PARAMS = 50_000_000  # 200 MB of float32, three times that with Adam's momen
 MAX_FEATURE_BYTES = 1 << 30  # a fixed encoding is computed once for every pixel
 
 
-def check_size(spec: NetSpec, width: int, height: int) -> None:
-    """Refuse, before allocating anything, a network too big for a laptop."""
-    n_in = encoding.dim(spec)
-    count = network.param_count(spec.hidden, n_in)
+def parameters(spec: NetSpec, width: int, height: int) -> int:
+    """What the spec's network learns on a width x height picture, a grid's tables included."""
+    count = network.param_count(spec.hidden, encoding.dim(spec))
     if spec.encoding == "grid":
         from . import grid
 
         count += grid.plan(width, height, spec.levels, spec.features, spec.cap).size
+    return count
+
+
+def check_size(spec: NetSpec, width: int, height: int) -> None:
+    """Refuse, before allocating anything, a network too big for a laptop."""
+    n_in = encoding.dim(spec)
+    count = parameters(spec, width, height)
     if count > MAX_PARAMS:
         raise AnimlearnError(
             f"the {spec.text()} network has {count:,} parameters, more than {MAX_PARAMS:,}; "

@@ -3,12 +3,16 @@ what comes back on disk (checkpoints, paintings, result rows), so a sweep run ag
 into the same folder goes on where it stopped and trains nothing twice.
 
 A job trains a trial in chunks of at most a sixth of the epochs: each chunk ends in
-a checkpoint, the point an interrupted sweep or a lost worker goes on from.
+a checkpoint, the point an interrupted sweep or a lost worker goes on from. A job whose
+worker died runs again from there, up to the executor's retries; then its trial is
+recorded as failed, with the reason, and the sweep goes on without it. A failed trial
+is tried again when the sweep is run again.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -17,17 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AnimlearnError
-from ..io import checkpoint
-from ..io.atomic import replacing
-from . import results, show
+from . import results
 from .executors import Cluster, Local
 from .expand import Trial
+from .folder import TrialFolder
 from .halving import Halving, Step
 from .results import Row
 from .worker import Job, Outcome
 
 CHUNKS = 6  # a rung of E epochs trains in chunks of at most E / CHUNKS
-PAINTINGS = "paintings.npy"  # in each trial's folder, see show.save_paintings
 MAX_LOST = 3  # pools lost in a row, with no job back, before the sweep gives up
 
 
@@ -40,6 +42,8 @@ class Plan:
     picture: bytes
     suffix: str
     folder: Path
+    study: dict[str, Any]  # what study.json records: the picture's digest, the line-up, the settings
+    parameters: dict[str, int]  # each spec's, for a trial that failed before it reported them
 
     @property
     def epochs(self) -> int:
@@ -60,18 +64,22 @@ class Study:
     def __init__(self, plan: Plan, on_progress: Callable[[SweepReport], None] | None = None):
         self.plan, self.on_progress = plan, on_progress
         self.trials = {t.id: t for t in plan.trials}
-        self.rows = [r for r in results.read(plan.folder) if r.trial in self.trials and r.rung <= plan.epochs]
+        kept = [r for r in results.read(plan.folder) if r.trial in self.trials and r.rung <= plan.epochs]
+        self.rows = [r for r in kept if r.status != "failed"]  # a failed trial is tried again
         repeats: dict[str, list[str]] = {}  # a spec's seeds are judged together, as one
         for t in plan.trials:
             repeats.setdefault(t.spec, []).append(t.id)
         records = results.records(self.rows)
         self.scheduler = Halving.resume(repeats, plan.epochs, plan.eta, records, plan.grace)
         self.chunk = max(1, math.ceil(plan.epochs / CHUNKS))
-        self.restarts = 0  # local pools made anew after a worker died
+        self.restarts = 0  # local pools made anew after all their workers died
         self.lost = 0  # ... since the last job that came back
+        self.deaths: Counter[str] = Counter()  # each trial's jobs whose worker died
+        self.retried = 0  # jobs run again after their worker died
 
-    def folder(self, trial: str) -> Path:
-        return self.plan.folder / "trials" / trial
+    def folder(self, trial: str) -> TrialFolder:
+        t = self.trials[trial]
+        return TrialFolder(self.plan.folder, t.id, t.spec, t.seed, self.plan.study["picture"])
 
     def run(self, workers: Local | Cluster) -> None:
         """Until the scheduler has decided everything; Ctrl-C stops it between any two results."""
@@ -90,9 +98,15 @@ class Study:
                 step = running.pop(future)
                 try:
                     outcome = future.result()
-                except BrokenProcessPool:  # a local worker died: every job in the pool is lost
+                except BrokenProcessPool:  # every local worker died, none running a job: a new pool
                     running = self._restart(workers, [step, *running.values()])
                     break
+                except Exception as e:
+                    if (why := workers.died(e)) is None:
+                        raise
+                    if self._retry(step, why, workers.retries):
+                        running[workers.submit(self._job(step))] = step
+                    continue
                 self.lost = 0
                 if not outcome.diverged:
                     self._store(outcome)
@@ -112,58 +126,52 @@ class Study:
         workers.restart()
         return {workers.submit(self._job(step)): step for step in steps}
 
+    def _retry(self, step: Step, why: str, retries: int) -> bool:
+        """The step's worker died: True to run it again, else its trial is recorded as failed."""
+        self.deaths[step.trial] += 1
+        tries = self.deaths[step.trial]
+        if tries <= retries:
+            self.retried += 1
+            return True
+        meta = self.folder(step.trial).saved()
+        done = _outcome(meta, step.trial, meta["epochs_done"]) if meta else None
+        spec = self.trials[step.trial].spec
+        lost = Outcome(step.trial, 0, self.plan.parameters[spec], [], [], (), b"", 0.0)
+        self._finish(step, done or lost, failed=why if tries == 1 else f"{why}; {tries} tries")
+        return False
+
     def _job(self, step: Step) -> Job:
         """The next chunk of `step`, from the trial's latest checkpoint at or before its goal."""
         trial = self.trials[step.trial]
-        saved = self.folder(trial.id) / "trial.ckpt"
-        done = epochs_done(saved)
+        folder = self.folder(trial.id)
+        done = folder.epochs()
         start = done if done is not None and done <= step.stop else None
         until = min(step.stop, (start or 0) + self.chunk)
-        data = saved.read_bytes() if start else None
+        data = folder.checkpoint.read_bytes() if start else None
         p = self.plan
         return Job(trial.id, trial.spec, trial.seed, p.picture, p.suffix, p.settings, until, data)
 
     def _measured(self, step: Step) -> Outcome | None:
         """The step's result read from the trial's checkpoint, if that has trained to its
         epoch or past it (a re-run with other epochs moved the rungs): nothing to train."""
-        saved = self.folder(step.trial) / "trial.ckpt"
-        meta = checkpoint.read(saved).meta if saved.is_file() else None
+        meta = self.folder(step.trial).saved()
         if meta is None or meta["epochs_done"] < step.stop:
             return None
-        scores = meta["scores"]
-        history = [(t, v) for t, v in scores["history"][0] if t <= step.stop]
-        held = [(t, v) for t, v in scores["held_history"][0] if t <= step.stop]
-        row = next((r for r in scores["rows"] if float(r["epoch"]) == step.stop), None)
-        if row is None:  # not painted at that epoch
-            return None
-        seconds = float(row["seconds"])
-        return Outcome(step.trial, step.stop, row["parameters"], history, held, (), b"", seconds)
+        return _outcome(meta, step.trial, step.stop)
 
     def _store(self, outcome: Outcome) -> None:
         """Keep the trial's new checkpoint and the paintings of the epochs it just trained."""
-        folder = self.folder(outcome.trial)
-        folder.mkdir(parents=True, exist_ok=True)
-        stored = folder / PAINTINGS
-        # history spans every epoch so far, the new paintings only this job's
-        old = (
-            show.paintings(stored)[: len(outcome.history) - len(outcome.paintings)]
-            if stored.is_file()
-            else []
-        )
-        if len(outcome.paintings):
-            show.save_paintings(stored, [*old, *outcome.paintings])
-        with replacing(folder / "trial.ckpt") as tmp:
-            tmp.write_bytes(outcome.checkpoint)
+        self.folder(outcome.trial).store(outcome.epochs, outcome.paintings, outcome.checkpoint)
 
-    def _finish(self, step: Step, outcome: Outcome) -> None:
+    def _finish(self, step: Step, outcome: Outcome, failed: str = "") -> None:
         """Record the trial's row at the step's rung and tell the scheduler."""
         trial = self.trials[step.trial]
         psnr = outcome.history[-1][1] if outcome.history else None
         held = outcome.held_history[-1][1] if outcome.held_history else None
-        status = "diverged" if outcome.diverged else "ok"
+        status = "failed" if failed else "diverged" if outcome.diverged else "ok"
         row = Row(
             trial.id, trial.spec, trial.seed, trial.label, outcome.parameters, step.stop, outcome.epochs,
-            None, psnr, held, outcome.seconds, status,
+            None, psnr, held, outcome.seconds, status, failed or outcome.diverged,
         )  # fmt: skip
         self.rows = [r for r in self.rows if (r.trial, r.rung) != (row.trial, row.rung)] + [row]
         self.scheduler.report(step.trial, step.stop, row.score)
@@ -186,6 +194,12 @@ class Study:
         results.write(self.final_rows(), self.plan.folder)
 
 
-def epochs_done(saved: Path) -> int | None:
-    """The epochs a trial's checkpoint holds, or None if it has none."""
-    return checkpoint.read(saved).meta["epochs_done"] if saved.is_file() else None
+def _outcome(meta: dict, trial: str, epoch: int) -> Outcome | None:
+    """A trial's scores at `epoch` from its checkpoint's header; None if it was not painted then."""
+    scores = meta["scores"]
+    history = [(t, v) for t, v in scores["history"][0] if t <= epoch]
+    held = [(t, v) for t, v in scores["held_history"][0] if t <= epoch]
+    row = next((r for r in scores["rows"] if float(r["epoch"]) == epoch), None)
+    if row is None:
+        return None
+    return Outcome(trial, epoch, row["parameters"], history, held, (), b"", float(row["seconds"]))

@@ -1,9 +1,12 @@
-"""Where trials run: a local process pool by default, or a Dask cluster. Both are
-concurrent.futures executors, so the driver has one code path for either.
+"""Where trials run: a local process pool by default, or a Dask cluster. Both hand out
+concurrent.futures Futures, so the driver has one code path for either.
 
-A local worker that dies (killed, out of memory) breaks Python's pool: the pool is
-made anew and the jobs it held are submitted again. A Dask cluster reschedules a
-dead worker's task by itself.
+A trial that kills its worker fails alone. Locally, pebble's pool fails only the job the
+dead process held (ProcessExpired), starts a new process in its place and leaves the
+other workers' jobs running; the driver runs the job again up to `retries` times. On
+Dask the scheduler itself reruns the task elsewhere, up to its allowed-failures (3 by
+default), then fails it with KilledWorker; so the driver adds no retries of its own
+there. `died()` says whether an error was a worker's death, and how it came.
 """
 
 from __future__ import annotations
@@ -13,14 +16,17 @@ import os
 import shutil
 import signal
 import tempfile
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+
+from pebble import ProcessExpired, ProcessPool
 
 from ..errors import AnimlearnError
 from .worker import Job, cache_root, claim, run_trial, single_threaded
 
 CONNECT_SECONDS = 20  # to reach a scheduler; the error must come within 30 s
+RETRIES = 3  # a local job whose worker died runs again this many times, as Dask's allowed-failures
 
 
 def _start_worker(cache: Path, scratch: str) -> None:
@@ -30,8 +36,17 @@ def _start_worker(cache: Path, scratch: str) -> None:
     single_threaded(claim(cache, "local"))
 
 
+def cores() -> int:
+    """The cores this process may use (os.sched_getaffinity is Linux's; macOS has none)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 class Local:
     """A pool of `workers` single-threaded processes on this machine."""
+
+    retries = RETRIES
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -39,37 +54,39 @@ class Local:
         self.context = multiprocessing.get_context("spawn")
         self.pool, self.scratch = self._pool()
 
-    def _pool(self) -> tuple[ProcessPoolExecutor, str]:
+    def _pool(self) -> tuple[ProcessPool, str]:
         """A new pool and the folder its workers keep a trial's files in."""
         scratch = tempfile.mkdtemp(prefix="animlearn-pool-")
-        pool = ProcessPoolExecutor(
-            self.workers, mp_context=self.context, initializer=_start_worker, initargs=(cache_root(), scratch)
+        pool = ProcessPool(
+            self.workers, initializer=_start_worker, initargs=(cache_root(), scratch), context=self.context
         )
         return pool, scratch
 
     def submit(self, job: Job) -> Future:
         try:
-            return self.pool.submit(run_trial, job)
-        except BrokenProcessPool as e:  # a worker died since the last result: fail like its jobs
+            return self.pool.schedule(run_trial, args=(job,))
+        except RuntimeError as e:  # the pool broke since the last result: fail like its jobs
             lost: Future = Future()
-            lost.set_exception(e)
+            lost.set_exception(BrokenProcessPool(str(e)))
             return lost
 
+    @staticmethod
+    def died(error: BaseException) -> str | None:
+        if isinstance(error, ProcessExpired):
+            return f"its worker process died (exit code {error.exitcode})"
+        return None
+
     def restart(self) -> None:
-        """After a worker died: the old pool is broken, its jobs are lost."""
-        self.close(now=True)
+        """After the whole pool broke (every worker died with no job to blame): a new one."""
+        self.close()
         self.pool, self.scratch = self._pool()
 
-    def close(self, now: bool = False) -> None:
-        """Shut the pool down, at once with `now` (Ctrl-C: the workers ignore SIGINT, so they
-        are terminated; this pool's only, not other processes this one started), then remove
-        the files of the trials they left unfinished."""
-        processes = list((self.pool._processes or {}).values()) if now else []
-        for process in processes:
-            process.terminate()
-        self.pool.shutdown(wait=not now, cancel_futures=True)
-        for process in processes:
-            process.join(5)
+    def close(self) -> None:
+        """End the pool's workers, this pool's only (pebble's public stop, not a signal to
+        the process group), and remove the files of the trials they left unfinished. The
+        sweep closes it when no job is left to wait for, or on Ctrl-C or an error."""
+        self.pool.stop()
+        self.pool.join()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
@@ -94,13 +111,23 @@ class Cluster:
         self.workers = max(1, len(self.client.scheduler_info()["workers"]))
         self.executor: Executor = self.client.get_executor(pure=False)
 
+    retries = 0  # the scheduler has rerun the task up to its allowed-failures already
+
     def submit(self, job: Job) -> Future:
         return self.executor.submit(run_trial, job)
+
+    @staticmethod
+    def died(error: BaseException) -> str | None:
+        from distributed import KilledWorker
+
+        if isinstance(error, KilledWorker):
+            return f"{error.allowed_failures + 1} Dask workers died running it"
+        return None
 
     def restart(self) -> None:
         """Nothing to do: the scheduler reruns a dead worker's task elsewhere."""
 
-    def close(self, now: bool = False) -> None:
+    def close(self) -> None:
         self.executor.shutdown(wait=False)
         self.client.close()
 
@@ -110,4 +137,4 @@ def connect(workers: int | None, scheduler: str | None) -> Local | Cluster:
         return Cluster(scheduler)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise AnimlearnError(f"--workers {workers!r}: give a whole number, 1 or more")
-    return Local(workers or len(os.sched_getaffinity(0)))
+    return Local(workers or cores())

@@ -21,8 +21,8 @@ from typing import Literal
 from ..errors import AnimlearnError
 from ..io.atomic import replacing
 
-Status = Literal["ok", "diverged"]
-STATUSES = ("ok", "diverged")
+Status = Literal["ok", "diverged", "failed"]  # failed: its worker died on every try
+STATUSES = ("ok", "diverged", "failed")
 CSV_NAME, MARKDOWN_NAME = "results.csv", "results.md"
 
 
@@ -42,11 +42,12 @@ class Row:
     holdout_psnr: float | None  # on the hidden pixels; None without a hold-out
     seconds: float  # training time so far, over all its rungs
     status: Status
+    note: str = ""  # why it diverged or failed
 
     @property
     def score(self) -> float | None:
-        """What ranks it, higher is better; None if it diverged."""
-        if self.status == "diverged":
+        """What ranks it, higher is better; None if it diverged or failed."""
+        if self.status != "ok":
             return None
         return self.holdout_psnr if self.holdout_psnr is not None else self.psnr
 
@@ -159,16 +160,19 @@ def summarise(rows: Iterable[Row]) -> list[Summary]:
     return sorted((_summary(mine) for mine in _by(rows, "spec").values()), key=Summary.key)
 
 
-def _epochs(s: Summary) -> str:
+def _epochs(s: Summary, word: str = "diverged") -> str:
+    """`word`: what befell the seeds that did not finish (diverged, or failed)."""
     if s.diverged == s.seeds:
-        return f"diverged by {s.epochs}"
+        return f"{word} by {s.epochs}"
     if s.diverged:
-        return f"{s.epochs} ({s.diverged} of {s.seeds} seeds diverged)"
+        return f"{s.epochs} ({s.diverged} of {s.seeds} seeds {word})"
     return f"{s.epochs}" + ("" if s.seeds == s.trials else f" ({s.seeds} of {s.trials} seeds so far)")
 
 
 def markdown(rows: Iterable[Row]) -> str:
-    """A GitHub-flavoured Markdown leaderboard with a line saying how to read it."""
+    """A GitHub-flavoured Markdown leaderboard with a line saying how to read it, and why
+    each failed trial failed."""
+    rows = list(rows)
     lines = summarise(rows)
     hidden = any(s.holdout_psnr for s in lines)
     head = ["rank", "network", "parameters", "PSNR trained (dB)"] + ["PSNR hidden (dB)"] * hidden
@@ -177,18 +181,22 @@ def markdown(rows: Iterable[Row]) -> str:
         "| " + " | ".join(head) + " |",
         "|" + "|".join("---" if h == "network" else "---:" for h in head) + "|",
     ]
+    failed = {r.spec for r in finals(rows) if r.status == "failed"}
     for n, s in enumerate(lines, 1):
-        cells = [str(n), f"`{s.spec}`", f"{s.parameters:,}", s.psnr.text() if s.psnr else "diverged"]
+        word = "failed" if s.spec in failed else "diverged"
+        cells = [str(n), f"`{s.spec}`", f"{s.parameters:,}", s.psnr.text() if s.psnr else word]
         if hidden:
-            cells.append(s.holdout_psnr.text() if s.holdout_psnr else "diverged")
-        cells += [_epochs(s), f"{s.seconds:.1f}"]
+            cells.append(s.holdout_psnr.text() if s.holdout_psnr else word)
+        cells += [_epochs(s, word), f"{s.seconds:.1f}"]
         out.append("| " + " | ".join(cells) + " |")
     by = "hidden-pixel PSNR" if hidden else "PSNR"
     note = (
         f"Ranked by the furthest epoch reached, then {by}; mean ± sample standard deviation over "
         "every seed at that epoch (a spec with a diverged seed ranks last); seconds of training per seed."
     )
-    return "\n".join(out) + "\n\n" + note + "\n"
+    text = "\n".join(out) + "\n\n" + note + "\n"
+    failures = [f"- `{r.spec}` seed {r.seed} failed: {r.note}" for r in finals(rows) if r.status == "failed"]
+    return text + "".join(f"\n{line}" for line in failures) + ("\n" if failures else "")
 
 
 def _cell(value: object) -> object:
@@ -230,6 +238,7 @@ def _row(values: dict[str, str]) -> Row:
         holdout_psnr=number("holdout_psnr", float),
         seconds=float(values["seconds"]),
         status=status,
+        note=values["note"],
     )
 
 

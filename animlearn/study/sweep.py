@@ -3,8 +3,11 @@ cores or on a Dask cluster."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from html import escape
 from pathlib import Path
@@ -18,9 +21,11 @@ from ..config.options import SHARED, StudyOptions
 from ..config.settings import Settings
 from ..errors import AnimlearnError
 from ..io import checkpoint, target
-from . import expand, race, results, show
-from .driver import PAINTINGS, Plan, Study, SweepReport
+from ..nets import model
+from . import expand, folder, halving, race, results, show
+from .driver import Plan, Study, SweepReport
 from .executors import connect
+from .folder import TrialFolder
 from .results import Row
 
 STUDY = {f.name for f in fields(StudyOptions)}
@@ -34,7 +39,7 @@ class SweepResult:
     seconds: float
     trials: int
     interrupted: bool = False
-    restarts: int = field(default=0, repr=False)  # local pools made anew after a worker died
+    retries: int = field(default=0, repr=False)  # jobs run again after their worker died
 
     def _repr_html_(self) -> str:
         """Jupyter shows the leaderboard and the contact sheet."""
@@ -48,13 +53,13 @@ class SweepResult:
 
 
 def _score(r: Row) -> str:
-    if r.status == "diverged":
-        return "diverged"
+    if r.status != "ok":
+        return r.status
     return f"{r.psnr:.2f}" + ("" if r.holdout_psnr is None else f" / {r.holdout_psnr:.2f} hidden")
 
 
 class SweepInterrupted(Exception):
-    """Ctrl-C: the results so far were written."""
+    """Ctrl-C: the results so far were written, and the pictures drawn before it."""
 
     def __init__(self, result: SweepResult):
         super().__init__("interrupted")
@@ -74,38 +79,84 @@ def sweep(
 
     Options: those of StudyOptions (nets, seeds, halving, top, workers, scheduler, yes)
     and render's epochs, size, lr, lr_scale and holdout. Run again into the same folder,
-    a sweep trains nothing twice. Raises AnimlearnError for bad input before anything
-    trains, and SweepInterrupted on Ctrl-C after writing the results so far."""
+    a sweep trains nothing twice. Raises AnimlearnError for bad input, another study in
+    `out_dir` or a sweep writing it, before anything is touched; SweepInterrupted on
+    Ctrl-C, after writing the results so far (see folder.py for what a folder holds)."""
     given = {k: options.pop(k) for k in STUDY & set(options)}
-    study = StudyOptions(**{k: v for k, v in given.items() if v is not None})
+    parse = {f.name: f.metadata["parse"] for f in fields(StudyOptions)}  # nets="4x300" as render takes it
+    study = StudyOptions(**{k: parse[k](v) if parse[k] else v for k, v in given.items() if v is not None})
     unknown = set(options) - set(SHARED)
     if unknown:
         raise TypeError(f"sweep() got unknown option(s): {', '.join(sorted(unknown))}")
     plan, count, pixels = _plan(Path(image), Path(out_dir), study, options)
     start = time.perf_counter()
-    driver = Study(plan, on_progress)  # checks --halving and --grace
     workers = connect(study.workers, study.scheduler)
-    interrupted = False
+    schedule = dict(epochs=plan.epochs, halving=plan.eta, grace=plan.grace)
+    outputs: list[Path] = []
     try:
-        driver.run(workers)
-    except KeyboardInterrupt:
-        interrupted = True
+        with folder.claimed(plan.folder, plan.study, schedule), Interrupts() as stop:
+            driver = Study(plan, on_progress)
+            try:
+                driver.run(workers)
+            except KeyboardInterrupt:  # from a signal, which `stop` counted, or raised by on_progress
+                stop.count = stop.count or 1
+            finally:
+                with stop.held():
+                    workers.close()
+                    driver.write()
+            outputs += [plan.folder / results.CSV_NAME, plan.folder / results.MARKDOWN_NAME]
+            ranked = results.rank(driver.final_rows())
+            if not stop.count:  # after a Ctrl-C the same command draws the pictures
+                _pictures(plan, ranked, study.top, pixels, settings.PRESETS["quick"], outputs, stop)
     finally:
-        workers.close(now=interrupted)
-    driver.write()
-    ranked = results.rank(driver.final_rows())
-    outputs = [plan.folder / results.CSV_NAME, plan.folder / results.MARKDOWN_NAME]
-    outputs += _pictures(plan, ranked, study.top, pixels, settings.PRESETS["quick"])
-    result = SweepResult(
-        plan.folder, ranked, outputs, time.perf_counter() - start, count, interrupted, driver.restarts
-    )
-    if interrupted:
+        workers.close()
+    seconds = time.perf_counter() - start
+    result = SweepResult(plan.folder, ranked, outputs, seconds, count, bool(stop.count), driver.retried)
+    if stop.count:
         raise SweepInterrupted(result)
     return result
 
 
+class Interrupts:
+    """Ctrl-C and SIGTERM during a sweep. The first raises KeyboardInterrupt where the sweep
+    is, unless it is `held()` (ending the workers, writing the results): then the sweep
+    sees it in `count` when that is done. Later ones are only counted: the sweep is
+    already stopping. Only the main thread receives signals; elsewhere this does nothing."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.count, self.holding = 0, False
+        self.kept: dict[int, Any] = {}
+
+    def _caught(self, number: int, frame: Any) -> None:
+        self.count += 1
+        if self.count == 1 and not self.holding:
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> Interrupts:
+        if threading.current_thread() is threading.main_thread():
+            self.kept = {sig: signal.getsignal(sig) for sig in self.SIGNALS}
+            for sig in self.SIGNALS:
+                if self.kept[sig] is not signal.SIG_IGN:
+                    signal.signal(sig, self._caught)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.kept.items():
+            signal.signal(sig, handler)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+
+
 def _plan(
-    image: Path, folder: Path, study: StudyOptions, options: dict[str, Any]
+    image: Path, out: Path, study: StudyOptions, options: dict[str, Any]
 ) -> tuple[Plan, int, np.ndarray]:
     """Everything checked before anything trains: specs, numbers, picture, folder."""
     if not study.nets:
@@ -116,37 +167,63 @@ def _plan(
         value = getattr(study, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise AnimlearnError(f"--{name} {value!r}: give a whole number, 1 or more")
-    if folder.exists() and not folder.is_dir():
-        raise AnimlearnError(f"{folder}: is a file; give a folder for the sweep's results")
-    if not folder.parent.is_dir():
-        raise AnimlearnError(f"{folder}: folder {folder.parent} does not exist; create it first")
-    pixels = target.load(image, s.size)  # a picture we cannot read fails here, not in a worker
+    if out.exists() and not out.is_dir():
+        raise AnimlearnError(f"{out}: is a file; give a folder for the sweep's results")
+    if not out.parent.is_dir():
+        raise AnimlearnError(f"{out}: folder {out.parent} does not exist; create it first")
+    loaded = target.load(image, s.size)  # a picture we cannot read fails here, not in a worker
     shared = {k: getattr(s, k) for k in SHARED}
-    context = dict(shared, picture=checkpoint.digest(pixels.pixels))
+    context = dict(shared, picture=checkpoint.digest(loaded.pixels))
     del context["epochs"]
     trials = expand.trials(nets, study.seeds, context)
     expand.confirm(len(trials), study.yes)
-    plan = Plan(trials, shared, study.halving, study.grace, image.read_bytes(), image.suffix, folder)
-    return plan, len(trials), pixels.pixels
+    halving.rungs(s.epochs, study.halving, len(trials), study.grace)  # checks --halving and --grace
+    record = dict(context, nets=[n.text() for n in nets], seeds=study.seeds)  # as study.json holds it
+    folder.check(out, record)
+    sizes = {n.text(): model.parameters(n, loaded.width, loaded.height) for n in nets}
+    plan = Plan(
+        trials, shared, study.halving, study.grace, image.read_bytes(), image.suffix, out, record, sizes
+    )  # fmt: skip
+    return plan, len(trials), loaded.pixels
 
 
-def _pictures(plan: Plan, ranked: list[Row], top: int, pixels: np.ndarray, out: Settings) -> list[Path]:
-    """sheet.png, chart.png, race.gif and race.mp4 from what the trials kept; none before any has."""
+def _pictures(
+    plan: Plan,
+    ranked: list[Row],
+    top: int,
+    pixels: np.ndarray,
+    out: Settings,
+    written: list[Path],
+    stop: Interrupts,
+) -> None:
+    """sheet.png, chart.png, race.gif and race.mp4 from what the trials kept, none before any
+    has, each added to `written` once it is; a Ctrl-C (counted in `stop`) ends them."""
     entries = []
     for rank, row in enumerate(ranked, start=1):
-        folder = plan.folder / "trials" / row.trial
-        if not (folder / PAINTINGS).is_file():  # diverged before its first chunk ended
+        trial = TrialFolder(plan.folder, row.trial, row.spec, row.seed, plan.study["picture"])
+        meta = trial.saved()
+        if meta is None:  # diverged or failed before its first chunk ended
             continue
-        scores = checkpoint.read(folder / "trial.ckpt").meta["scores"]
+        scores = meta["scores"]
         psnr = [(int(t), v) for t, v in scores["history"][0] if t <= row.epochs]
         held = [(int(t), v) for t, v in scores["held_history"][0] if t <= row.epochs] or None
         stopped = row.stopped_at if row.stopped_at is not None and row.stopped_at < plan.epochs else None
         label = spec.parse(row.spec).label()
-        entries.append(show.Entry(label, row.seed, psnr, held, stopped, rank, folder / PAINTINGS))
+        entries.append(show.Entry(label, row.seed, psnr, held, stopped, rank, trial.paintings_path))
     if not entries:
-        return []
-    paths = [plan.folder / name for name in ("sheet.png", "chart.png", "race.gif", "race.mp4")]
-    show.sheet(paths[0], pixels, entries)
-    show.chart(paths[1], entries, top)
-    race.race(paths[2:], pixels, entries, top, out.fps, out.hold, out.quality)
-    return paths
+        return
+    sheet, chart, gif, mp4 = (
+        plan.folder / name for name in ("sheet.png", "chart.png", "race.gif", "race.mp4")
+    )
+    try:
+        show.sheet(sheet, pixels, entries)
+        written.append(sheet)
+        show.chart(chart, entries, top)
+        written.append(chart)
+        race.race([gif, mp4], pixels, entries, top, out.fps, out.hold, out.quality)
+        written += [gif, mp4]
+    except (KeyboardInterrupt, Exception):
+        # Ctrl-C; a terminal's reaches the MP4 encoder's ffmpeg too, which may fail first. Each
+        # file is whole or absent: they are written beside and renamed.
+        if not stop.count:
+            raise
