@@ -75,8 +75,9 @@ def fetched(driver) -> list[str]:
 
 
 def images_loaded(driver) -> list[str]:
-    """The sources of the page's <img> elements that did not load (none, if all did)."""
+    """The sources of the page's <img> elements that did not load (none, if all did); an
+    <img> with no source yet (filled in by the page's script later) is not counted."""
     return driver.execute_script(
-        "return [...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
+        "return [...document.images].filter(i => i.getAttribute('src') && (!i.complete || !i.naturalWidth))"
         ".map(i => i.src.slice(0, 80));"
     )

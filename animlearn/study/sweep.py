@@ -18,7 +18,7 @@ from ..config.options import SHARED, StudyOptions
 from ..config.settings import Settings
 from ..errors import AnimlearnError
 from ..io import checkpoint, target
-from . import expand, race, results, show
+from . import expand, page, race, results, show
 from .driver import PAINTINGS, Plan, Study, SweepReport
 from .executors import connect
 from .results import Row
@@ -83,7 +83,8 @@ def sweep(
         raise TypeError(f"sweep() got unknown option(s): {', '.join(sorted(unknown))}")
     plan, count, pixels = _plan(Path(image), Path(out_dir), study, options)
     start = time.perf_counter()
-    driver = Study(plan, on_progress)  # checks --halving and --grace
+    report = page.Report(plan.folder, pixels, dict(plan.settings, halving=plan.eta or "none"))
+    driver = Study(plan, report.progress(on_progress))  # checks --halving and --grace
     workers = connect(study.workers, study.scheduler)
     interrupted = False
     try:
@@ -96,6 +97,7 @@ def sweep(
     ranked = results.rank(driver.final_rows())
     outputs = [plan.folder / results.CSV_NAME, plan.folder / results.MARKDOWN_NAME]
     outputs += _pictures(plan, ranked, study.top, pixels, settings.PRESETS["quick"])
+    outputs.append(report.write("interrupted" if interrupted else "done"))
     result = SweepResult(
         plan.folder, ranked, outputs, time.perf_counter() - start, count, interrupted, driver.restarts
     )
