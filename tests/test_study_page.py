@@ -79,6 +79,7 @@ def test_the_final_page_loads_offline_with_every_image(browser, study):
     assert images_loaded(browser) == []
     thumbs = browser.find_elements(By.CSS_SELECTOR, ".thumb img")
     assert len(thumbs) == result.trials + 1  # and the target
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#curves path")) == result.trials
     assert browser.execute_script("return document.querySelector('video').readyState") >= 1
     assert "Done: 6 trials" in browser.find_element(By.CLASS_NAME, "status").text
 

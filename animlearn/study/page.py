@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,7 @@ class Report:
             raise AnimlearnError(f"{path}: could not write ({e.strerror or e}); free some space") from e
         return path
 
-    def _read(self, path: Path, read: Callable[[Path], object]) -> object | None:
+    def _read(self, path: Path, read: Callable[[Path], Any]) -> Any:
         """`read(path)`, again only if the file changed since the last time; None if there is none."""
         try:
             stamp = path.stat().st_mtime_ns
@@ -82,11 +83,11 @@ class Report:
         scores = self._read(self.folder / "trials" / trial / "trial.ckpt", _scores)
         if scores is None:
             return []
-        return [(t, v) for t, v in (scores["held_history"] or scores["history"])[0]]
+        return [(t, v) for t, v in scores["held_history"][0] or scores["history"][0]]
 
     def painting(self, trial: str) -> str | None:
-        found = self._read(self.folder / "trials" / trial / "paintings.npy", _last)
-        return found  # type: ignore[return-value]
+        """The trial's latest painting as a data URI; None before it has one."""
+        return self._read(self.folder / "trials" / trial / "paintings.npy", _last)
 
     def page(self, rows: list[Row], status: str) -> str:
         lr, epochs = self.settings["lr"], self.settings["epochs"]

@@ -70,7 +70,8 @@ def sweep(
 ) -> SweepResult:
     """Train every network that `nets` (render specs with shell-like braces) names, with
     `seeds` seeds each, alone on `image`, and rank them; write results.csv, results.md,
-    sheet.png, chart.png, race.gif and race.mp4 and the trials' checkpoints into `out_dir`.
+    sheet.png, chart.png, race.gif, race.mp4, index.html and the trials' checkpoints into
+    `out_dir`.
 
     Options: those of StudyOptions (nets, seeds, halving, top, workers, scheduler, yes)
     and render's epochs, size, lr, lr_scale and holdout. Run again into the same folder,
