@@ -79,5 +79,5 @@ def images_loaded(driver) -> list[str]:
     <img> with no source yet (filled in by the page's script later) is not counted."""
     return driver.execute_script(
         "return [...document.images].filter(i => i.getAttribute('src') && (!i.complete || !i.naturalWidth))"
-        ".map(i => i.src.slice(0, 80));"
+        ".map(i => i.src.startsWith('data:') ? i.src.slice(0, 60) + '...' : i.src);"
     )
