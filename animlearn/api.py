@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from .config import settings
 from .config.options import RunOptions
 from .config.settings import Settings
 from .encoders import pngs, still
+from .encoders.options import About, Series
 from .errors import AnimlearnError, Diverged
 from .io import checkpoint, log, target
 from .io.atomic import writable
@@ -224,9 +225,28 @@ def _write(
     """The animations; the frames and the log were written as they came."""
     try:
         if len(run.buffer):
-            encoders.write_all(run.buffer, paths, opts, on_note)
+            encoders.write_all(run.buffer, paths, replace(opts, about=_about(run)), on_note)
     finally:
         run.buffer.close()
+
+
+def _about(run: Run) -> About:
+    """What the frames show, for the HTML player: each frame's epoch, every score, the settings."""
+    board, names = run.board, len(run.board.names)
+    labels = tuple(row["epoch"] for row in board.rows[::names])[: len(run.buffer)]
+    series = []
+    for name, trained, held in zip(board.names, board.history, board.held_history):
+        series.append(Series(name, tuple(trained)))
+        if held:
+            series.append(Series(f"{name}, hidden pixels", tuple(held), dashed=True))
+    shown = (f for f in fields(Settings) if getattr(run.settings, f.name) not in (None, ()))
+    settings = tuple((f.name.replace("_", "-"), _shown(getattr(run.settings, f.name))) for f in shown)
+    moments = tuple(t for t, _ in board.history[0])[: len(run.buffer)]
+    return About(moments, labels, tuple(series), settings, "animlearn: " + ", ".join(board.names))
+
+
+def _shown(value: Any) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
 def paint(saved: str | Path, output: str | Path, *, size: int = 1024, net: str = "deep") -> Path:

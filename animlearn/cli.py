@@ -74,7 +74,7 @@ OutputOption = Annotated[
     typer.Option(
         "-o",
         "--output",
-        help="Animation to write: .gif, .mp4 or .webp. Repeat for several.",
+        help="Animation to write: .gif, .mp4, .webp, or .html (a player page). Repeat for several.",
         rich_help_panel="Output",
     ),
 ]

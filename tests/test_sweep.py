@@ -37,7 +37,7 @@ from animlearn.study.worker import Job, Outcome, run_trial
 SIZE = 24  # px on the longer side: every trial is tiny
 NETS = "{1,2}x16"  # with 2 seeds and the Adam net below: 6 trials
 OPTIONS = dict(nets=[NETS, "1x16:relu:adam"], seeds=2, epochs=6, size=SIZE, halving=2, holdout=0.1)
-OUTPUTS = ["chart.png", "race.gif", "race.mp4", "results.csv", "results.md", "sheet.png"]
+OUTPUTS = ["chart.png", "index.html", "race.gif", "race.mp4", "results.csv", "results.md", "sheet.png"]
 UNREACHABLE = "tcp://127.0.0.1:1"
 
 

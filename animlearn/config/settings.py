@@ -136,7 +136,7 @@ class Settings:
         "Output",
         cli=str,
         parse=parse_size,
-        shown="10MB for .gif, none for .mp4 and .webp",
+        shown="10MB for .gif and .html, none for .mp4 and .webp",
         metavar="SIZE",
     )
     schedule: str = option(

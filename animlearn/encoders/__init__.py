@@ -1,7 +1,8 @@
 """Encoders: one module per format, each an `Encoder`, found by the output's suffix.
 
 Everything about file formats lives here; the rest of animlearn hands over
-uint8 RGB frames and an output path. A new format is a module with `MAX_FPS`,
+uint8 RGB frames and an output path, and Options.about says what they show for
+the formats that can say it (html). A new format is a module with `MAX_FPS`,
 `DEFAULT_MAX_SIZE` and `write()` beside these, plus its line in ENCODERS. A cap on
 the size (fit.py) works the same for every format, through `write()`.
 """
@@ -17,7 +18,7 @@ import numpy as np
 
 from ..errors import AnimlearnError
 from ..io.atomic import replacing, writable
-from . import fit, gif, mp4, webp
+from . import fit, gif, html, mp4, webp
 from .options import Options
 
 
@@ -32,7 +33,7 @@ class Encoder(Protocol):
         name that `write()` below renames into place once this returns."""
 
 
-ENCODERS: dict[str, Encoder] = {".gif": gif, ".mp4": mp4, ".webp": webp}
+ENCODERS: dict[str, Encoder] = {".gif": gif, ".mp4": mp4, ".webp": webp, ".html": html}
 
 
 def check(path: str | Path, options: Options | None = None) -> Path:

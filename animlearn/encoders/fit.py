@@ -127,9 +127,12 @@ class Search:
 
     def attempt(self, quality: int, step: int) -> Try:
         frames = self.frames if step == 1 else Thinned(self.frames, step)
-        fps = self.options.fps * len(frames) / len(self.frames) if step > 1 else self.options.fps
+        options = replace(self.options, quality=quality)
+        if step > 1:
+            about = self.options.about and self.options.about.picked(frames.picks)
+            options = replace(options, fps=self.options.fps * len(frames) / len(self.frames), about=about)
         path = self.file(Try(quality, step, 0))
-        self.encode(frames, path, replace(self.options, quality=quality, fps=fps))
+        self.encode(frames, path, options)
         t = Try(quality, step, path.stat().st_size)
         if t.size > self.cap:
             path.unlink()

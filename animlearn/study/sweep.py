@@ -22,7 +22,7 @@ from ..config.settings import Settings
 from ..errors import AnimlearnError
 from ..io import checkpoint, target
 from ..nets import model
-from . import expand, folder, halving, race, results, show
+from . import expand, folder, halving, page, race, results, show
 from .driver import Plan, Study, SweepReport
 from .executors import connect
 from .folder import TrialFolder
@@ -75,7 +75,8 @@ def sweep(
 ) -> SweepResult:
     """Train every network that `nets` (render specs with shell-like braces) names, with
     `seeds` seeds each, alone on `image`, and rank them; write results.csv, results.md,
-    sheet.png, chart.png, race.gif and race.mp4 and the trials' checkpoints into `out_dir`.
+    sheet.png, chart.png, race.gif, race.mp4, index.html and the trials' checkpoints into
+    `out_dir`.
 
     Options: those of StudyOptions (nets, seeds, halving, top, workers, scheduler, yes)
     and render's epochs, size, lr, lr_scale and holdout. Run again into the same folder,
@@ -95,7 +96,8 @@ def sweep(
     outputs: list[Path] = []
     try:
         with folder.claimed(plan.folder, plan.study, schedule), Interrupts() as stop:
-            driver = Study(plan, on_progress)
+            report = page.Report(plan.folder, pixels, dict(plan.settings, halving=plan.eta or "none"))
+            driver = Study(plan, report.progress(on_progress))
             try:
                 driver.run(workers)
             except KeyboardInterrupt:  # from a signal, which `stop` counted, or raised by on_progress
@@ -108,6 +110,8 @@ def sweep(
             ranked = results.rank(driver.final_rows())
             if not stop.count:  # after a Ctrl-C the same command draws the pictures
                 _pictures(plan, ranked, study.top, pixels, settings.PRESETS["quick"], outputs, stop)
+            with stop.held():
+                outputs.append(report.write("interrupted" if stop.count else "done"))
     finally:
         workers.close()
     seconds = time.perf_counter() - start

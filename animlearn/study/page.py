@@ -1,0 +1,251 @@
+"""index.html: a study as one page that opens from disk, offline, and can be zipped or
+hosted with its folder.
+
+It holds the leaderboard (a row per spec, its parts as columns, sortable), every
+trial's learning curve linked to its spec's row, every trial's last painting to
+compare two by two (or against the target), the race, and what mattered. The numbers
+are results.csv's, read back from the file the driver has just written; the curves are
+the trials' checkpointed scores; the paintings are embedded as small WebP data URIs.
+
+The page is rewritten after every result while the sweep runs (and reloads itself in
+the reader's browser), and once more, final, when it ends. Each trial's curve and
+painting are read again only when its files change, so a rewrite costs little.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..encoders import web
+from ..encoders.options import Series
+from ..errors import AnimlearnError
+from ..io import checkpoint
+from ..io.atomic import replacing
+from . import mattered, results
+from .folder import CHECKPOINT, PAINTINGS
+from .pagescript import SCRIPT, STYLE
+from .results import Row
+from .show import paintings
+
+NAME = "index.html"
+RELOAD = 10  # s between reloads of a page whose study is running
+QUALITY = 80  # WebP quality of the embedded paintings
+CURVES = (900, 320)  # px
+RACES = ("race.mp4", "race.gif")  # the first found is embedded
+
+
+class Report:
+    """A study folder's index.html, kept up to date."""
+
+    def __init__(self, folder: Path, target: np.ndarray, settings: dict):
+        self.folder, self.settings = folder, settings
+        self.target = web.picture_uri(target, QUALITY)
+        self.cached: dict[Path, tuple[int, object]] = {}  # a file's mtime and what was read from it
+
+    def progress(self, hear: Callable | None) -> Callable:
+        """An on_progress for the driver: the page rewritten, then `hear` told."""
+
+        def heard(report: object) -> None:
+            self.write("running")
+            if hear is not None:
+                hear(report)
+
+        return heard
+
+    def write(self, status: str) -> Path:
+        """The page for the folder's results now; `status`: running, done or interrupted."""
+        rows = results.read(self.folder)
+        path = self.folder / NAME
+        try:
+            with replacing(path) as tmp:
+                tmp.write_text(self.page(rows, status), encoding="utf-8")
+        except OSError as e:
+            raise AnimlearnError(f"{path}: could not write ({e.strerror or e}); free some space") from e
+        return path
+
+    def _read(self, path: Path, read: Callable[[Path], Any]) -> Any:
+        """`read(path)`, again only if the file changed since the last time; None if there is none."""
+        try:
+            stamp = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        if path not in self.cached or self.cached[path][0] != stamp:
+            self.cached[path] = (stamp, read(path))
+        return self.cached[path][1]
+
+    def curve(self, trial: str) -> list[tuple[float, float]]:
+        """The trial's score after each epoch it trained (hidden pixels' with a hold-out)."""
+        scores = self._read(self.folder / "trials" / trial / CHECKPOINT, _scores)
+        if scores is None:
+            return []
+        return [(t, v) for t, v in scores["held_history"][0] or scores["history"][0]]
+
+    def painting(self, trial: str) -> str | None:
+        """The trial's latest painting as a data URI; None before it has one."""
+        return self._read(self.folder / "trials" / trial / PAINTINGS, _last)
+
+    def page(self, rows: list[Row], status: str) -> str:
+        lr, epochs = self.settings["lr"], self.settings["epochs"]
+        hidden = any(r.holdout_psnr is not None for r in rows)
+        metric = "PSNR on hidden pixels" if hidden else "PSNR"
+        ranked = results.rank(rows)
+        best = ranked[0].trial if ranked else ""
+        reload = RELOAD if status == "running" else 0
+        parts = [
+            web.head(f"animlearn study: {len(ranked)} trials", STYLE, None),
+            f'<body data-reload="{reload}" data-a="{escape(best)}">',
+            f"<h1>A study of {len(ranked)} trials</h1>{_status(status, ranked, epochs)}",
+            f"<h2>Leaderboard</h2>{board(rows, lr, epochs, status)}",
+            f"<h2>Learning curves</h2><p>{metric} after each epoch, a line per trial; hover or "
+            "click a line or a row to light the other.</p>",
+            self.curves(ranked, metric),
+            "<h2>Last paintings</h2><p>Click one, then another, to compare them (the target too).</p>",
+            self.thumbs(ranked),
+            _compare(),
+            _race(self.folder),
+            "<h2>What mattered</h2>",
+            mattered.html(mattered.mattered(rows, lr), epochs, metric),
+            _settings(self.settings),
+            f"<script>{SCRIPT}</script></body></html>\n",
+        ]
+        return "\n".join(parts)
+
+    def curves(self, ranked: list[Row], metric: str) -> str:
+        series = [Series(r.label, tuple(self.curve(r.trial))) for r in ranked]
+        if not any(s.points for s in series):
+            return "<p>No scores yet.</p>"
+        a = web.axes(series, *CURVES)
+        keys = [r.spec for r in ranked]
+        return f'<div id="curves">{web.chart(series, a, ["#7a8ca0"] * len(series), keys)}</div>'
+
+    def thumbs(self, ranked: list[Row]) -> str:
+        cells = [_thumb("target", "target", "", self.target, "the picture")]
+        for n, r in enumerate(ranked, start=1):
+            uri = self.painting(r.trial)
+            if uri is not None:
+                score = "diverged" if r.score is None else f"{r.score:.2f} dB"
+                cells.append(_thumb(r.trial, f"#{n} {r.label}", r.spec, uri, score))
+        return f'<div class="thumbs">{"".join(cells)}</div>'
+
+
+def _scores(path: Path) -> dict:
+    return checkpoint.read(path).meta["scores"]
+
+
+def _last(path: Path) -> str:
+    """A trial's latest painting as a data URI."""
+    return web.picture_uri(np.array(paintings(path)[-1]), QUALITY)
+
+
+def _thumb(trial: str, title: str, key: str, uri: str, score: str) -> str:
+    k = f' data-key="{escape(key)}"' if key else ""
+    return (
+        f'<figure class="thumb" data-trial="{escape(trial)}" title="{escape(title)}"{k}>'
+        f'<img src="{uri}" alt="{escape(title)}"><figcaption>{escape(title)}<br>{score}</figcaption></figure>'
+    )
+
+
+def _status(status: str, ranked: list[Row], epochs: int) -> str:
+    done = sum(r.stopped_at is not None for r in ranked)
+    if status == "running":
+        return (
+            f'<p class="status">Running: {done} of {len(ranked)} trials seen are decided. This page '
+            f"reloads itself every {RELOAD} s and is final when the study ends.</p>"
+        )
+    if status == "interrupted":
+        return (
+            f'<p class="status">Interrupted: the results of {done} decided trials; '
+            "run the sweep again to go on.</p>"
+        )
+    return f'<p class="status">Done: {len(ranked)} trials, up to {epochs} epochs.</p>'
+
+
+def _cell(value: float | int | str | None, text: str, cls: str = "") -> str:
+    data = "" if value is None or isinstance(value, str) else f' data-v="{value}"'
+    c = f' class="{cls}"' if cls else ""
+    return f"<td{c}{data}>{escape(text)}</td>"
+
+
+def _spread(s: results.Spread | None) -> str:
+    value = None if s is None else s.mean
+    return _cell(value, "" if s is None else s.text())
+
+
+def board(rows: list[Row], lr: float, epochs: int, status: str) -> str:
+    """The leaderboard: a row per spec (results.md's lines), its parts as columns."""
+    lines = results.summarise(rows)
+    hidden = any(s.holdout_psnr for s in lines)
+    cols = mattered.columns([s.spec for s in lines], lr)
+    head = ["rank", "network", *cols, "parameters", "PSNR trained", *["PSNR hidden"] * hidden]
+    head += ["seeds", "epochs", "seconds", "status"]
+    body = []
+    finals = results.finals(rows)
+    for n, s in enumerate(lines, start=1):
+        mine = [r for r in finals if r.spec == s.spec]
+        p = mattered.parts(s.spec, lr)
+        cells = [_cell(n, str(n)), _cell(s.spec, s.spec, "spec")]
+        cells += [_cell(_number(p.get(c, "")), p.get(c, "")) for c in cols]
+        cells += [_cell(s.parameters, f"{s.parameters:,}"), _spread(s.psnr)]
+        cells += [_spread(s.holdout_psnr)] * hidden
+        cells += [_cell(s.seeds, f"{s.seeds} of {s.trials}"), _cell(s.epochs, str(s.epochs))]
+        cells += [_cell(s.seconds, f"{s.seconds:.1f}"), _cell(None, _state(mine, status, epochs))]
+        body.append(f'<tr data-key="{escape(s.spec)}">{"".join(cells)}</tr>')
+    heads = "".join(f"<th>{escape(h)}</th>" for h in head)
+    note = (
+        "<p><small>PSNR in dB: mean ± sample standard deviation over the seeds that reached "
+        "the epoch shown.</small></p>"
+    )
+    table = f'<table id="board"><thead><tr>{heads}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return f'<div class="wide">{table}</div>{note}'
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _state(mine: list[Row], status: str, epochs: int) -> str:
+    """A spec's status: diverged, stopped by halving, still training, or done."""
+    if all(r.status == "diverged" for r in mine):
+        return "diverged"
+    if any(r.stopped_at is None for r in mine):
+        return "training" if status == "running" else "unfinished"
+    stop = max(r.stopped_at for r in mine)
+    return f"halving stopped it at {stop}" if stop < epochs else "done"
+
+
+def _compare() -> str:
+    return (
+        '<p id="names"></p>'
+        '<p><label><input type="radio" name="mode" value="pair" checked> side by side</label> '
+        '<label><input type="radio" name="mode" value="wipe"> wipe</label> '
+        '<input id="cut" type="range" min="0" max="100" value="50" aria-label="wipe"></p>'
+        '<div id="pair"><img id="pa" alt=""><img id="pb" alt=""></div>'
+        '<div id="wipe" hidden><img id="under" alt=""><img id="over" alt=""></div>'
+    )
+
+
+def _race(folder: Path) -> str:
+    found = next((name for name in RACES if (folder / name).is_file()), None)
+    if found is None:
+        return ""
+    shown = (
+        f'<video src="{found}" autoplay loop muted playsinline controls></video>'
+        if found.endswith(".mp4")
+        else f'<img src="{found}" alt="the race">'
+    )
+    return f"<h2>The race</h2><p>The best trials learning side by side, beside the target.</p>{shown}"
+
+
+def _settings(settings: dict) -> str:
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>" for k, v in settings.items())
+    return f"<h2>Settings</h2><table>{rows}</table>"
