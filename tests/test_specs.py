@@ -42,7 +42,7 @@ def test_every_spec_the_check_lets_through_trains_as_it_reads(text):
     coords, colours = data()
     m = model.build(s, 0.1, "fan-in", 16, 16, np.random.default_rng(0))
     params, table = m.net.params.copy(), m.enc.table.copy()
-    trainer = Trainer([m], coords, colours, seed=0, cores=1)
+    trainer = Trainer([m], coords, colours, seed=0, threads=1)
     [[loss]] = trainer.epoch_parts(1)
     trainer.close()
     assert math.isfinite(loss) and not np.array_equal(m.net.params, params)

@@ -12,7 +12,6 @@ there. `died()` says whether an error was a worker's death, and how it came.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import shutil
 import signal
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 from pebble import ProcessExpired, ProcessPool
 
 from ..errors import AnimlearnError
+from ..train import available_cores
 from .worker import Job, cache_root, claim, run_trial, single_threaded
 
 CONNECT_SECONDS = 20  # to reach a scheduler; the error must come within 30 s
@@ -34,13 +34,6 @@ def _start_worker(cache: Path, scratch: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tempfile.tempdir = scratch  # the pool's folder: removed with the pool, even if this process is killed
     single_threaded(claim(cache, "local"))
-
-
-def cores() -> int:
-    """The cores this process may use (os.sched_getaffinity is Linux's; macOS has none)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 class Local:
@@ -137,4 +130,4 @@ def connect(workers: int | None, scheduler: str | None) -> Local | Cluster:
         return Cluster(scheduler)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise AnimlearnError(f"--workers {workers!r}: give a whole number, 1 or more")
-    return Local(workers or cores())
+    return Local(workers or available_cores())

@@ -11,7 +11,6 @@ stop request reaches the kernels at once.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,7 +19,7 @@ import numpy as np
 from ..errors import Diverged
 from ..nets import encoding
 from ..nets.model import Model
-from . import optim
+from . import available_cores, optim
 from .meet import Stop
 from .sgd import PerSample
 
@@ -136,10 +135,3 @@ class Trainer:
         self._pool.shutdown(wait=True)
         for stepper in self.steppers:
             stepper.close()
-
-
-def available_cores() -> int:
-    """The cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):  # not on macOS
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
