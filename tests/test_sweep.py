@@ -472,7 +472,7 @@ def test_ctrl_c_writes_the_results_so_far_and_a_rerun_finishes(image, tmp_path):
     assert proc.returncode == 130, err
     messages = [line for line in err.splitlines() if line.startswith("animlearn:")]
     assert len(messages) == 1 and "Traceback" not in err, err
-    assert "interrupted; wrote results.csv, results.md (" in messages[0], messages[0]
+    assert "interrupted; wrote results.csv, results.md, index.html (" in messages[0], messages[0]
     assert workers, "the sweep ran in worker processes"
     deadline = time.monotonic() + 5
     while any(map(alive, workers)) and time.monotonic() < deadline:
