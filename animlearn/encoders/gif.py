@@ -85,7 +85,7 @@ def tolerance(quality: int) -> Slack:
     then also leave a pixel alone within `loose`, or draw it in any colour within
     `match`, where that lengthens a string (lzw.py). On 500 frames of a 2 x 64
     network drifting every frame (451 x 359; BENCHMARKS.md), at quality 80:
-    keep alone (22) 8.14 MB, 31.80 dB; with loose 26 and match 8 5.68 MB, 31.07 dB,
+    keep alone (22) 8.14 MB, 31.80 dB; with loose 26.4 and match 8 5.55 MB, 31.00 dB,
     where keep alone needs 26 for 6.16 MB, 30.88 dB.
     """
     keep = (100 - quality) * KEEP
