@@ -319,3 +319,12 @@ def test_lossy_gif_decodes_alike_in_pillow_imageio_and_ffmpeg(tmp_path):
     meta = next(reader)
     ffmpeg = [np.frombuffer(f, np.uint8).reshape(*meta["size"][::-1], 3) for f in reader]
     assert np.array_equal(ffmpeg[0], pillow[0]) and np.array_equal(ffmpeg[-1], pillow[-1])
+
+
+def test_a_hold_past_16_bits_of_centiseconds_goes_on_in_an_invisible_frame(tmp_path):
+    frames = moving_frames(n=2)
+    path = tmp_path / "out.gif"
+    encoders.write(frames, path, encoders.Options(fps=25, hold=1000, quality=100))
+    decoded, durations = read_gif(path)
+    assert durations == [40, 655_350, 40 + 1_000_000 - 655_350]
+    assert np.array_equal(decoded[2], decoded[1]) and psnr(decoded[1], frames[1]) > 30
