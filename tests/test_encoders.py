@@ -251,3 +251,80 @@ def test_a_new_format_is_one_encoder_in_the_registry(tmp_path, monkeypatch):
     assert written[0].startswith(".out.") and written[0].endswith(".RAW"), "a temporary name beside it"
     assert [p.name for p in tmp_path.iterdir()] == ["out.RAW"]
     assert (tmp_path / "out.RAW").read_bytes() == bytes(3)
+
+
+def drifting_frames(n=24, w=160, h=120):
+    """A picture whose every pixel drifts a little each frame, in smooth waves, as a small
+    network's does."""
+    rng = np.random.default_rng(1)
+    picture = smooth_picture(w, h).astype(np.float64)
+    y, x = np.mgrid[0:h, 0:w] / 20.0
+    frames = []
+    for _ in range(n):
+        a, b, phase = rng.normal(0, 1, 3)
+        wave = np.sin(a * x + b * y + phase)[..., None] * rng.normal(0, 4, 3)
+        picture = np.clip(picture + wave, 0, 255)
+        frames.append(picture.round().astype(np.uint8))
+    return frames
+
+
+def test_lossy_gif_frames_stay_within_the_promised_tolerance(tmp_path):
+    """Every decoded pixel is within the largest slack of its nearest palette colour's error."""
+    frames = drifting_frames()
+    path = tmp_path / "out.gif"
+    encoders.write(frames, path, encoders.Options(fps=25, hold=0))
+    with Image.open(path) as im:
+        colours = np.array(im.getpalette()[: 3 * gif.COLOURS], np.uint8).reshape(-1, 3)
+    bound = max(gif.tolerance(encoders.Options().quality))
+    merged, durations = read_gif(path)  # frames close enough to the one before are merged
+    decoded = [f for f, ms in zip(merged, durations) for _ in range(ms // 40)]
+    assert len(decoded) == len(frames)
+    for shown, frame in zip(decoded, frames):
+        true = frame.astype(np.float64)
+        near = np.linalg.norm(colours[gif._nearest(frame, colours)] - true, axis=-1)
+        error = np.linalg.norm(shown - true, axis=-1)
+        assert (error <= near + bound + 1e-6).all()
+
+
+def test_lossy_matching_shrinks_a_drifting_gif_at_little_cost(tmp_path, monkeypatch):
+    frames = drifting_frames()
+    sizes, scores = [], []
+    for loose, match in ((1.0, 0.0), (gif.LOOSE, gif.MATCH)):
+        monkeypatch.setattr(gif, "LOOSE", loose)
+        monkeypatch.setattr(gif, "MATCH", match)
+        path = tmp_path / f"{match}.gif"
+        encoders.write(frames, path, encoders.Options(fps=25, hold=0))
+        merged, durations = read_gif(path)
+        decoded = [f for f, ms in zip(merged, durations) for _ in range(ms // 40)]
+        sizes.append(path.stat().st_size)
+        scores.append(np.mean([psnr(a, b) for a, b in zip(decoded, frames)]))
+    assert sizes[1] < 0.95 * sizes[0]
+    assert scores[1] > scores[0] - 1
+
+
+def test_lossy_gif_decodes_alike_in_pillow_imageio_and_ffmpeg(tmp_path):
+    """Noise makes long streams: 12-bit codes and dictionary resets within a frame."""
+    import imageio.v3 as iio
+
+    rng = np.random.default_rng(2)
+    frames = [rng.integers(0, 256, (150, 200, 3), dtype=np.uint8)]
+    frames += [np.clip(frames[0] + rng.integers(-20, 21, frames[0].shape), 0, 255).astype(np.uint8)]
+    path = tmp_path / "out.gif"
+    encoders.write(frames, path, encoders.Options(fps=10, hold=0))
+    pillow, _ = read_gif(path)
+    assert np.mean([psnr(a, b) for a, b in zip(pillow, frames)]) > 20
+    stack = iio.imread(path, index=None)
+    assert np.array_equal(stack[..., :3], np.stack(pillow))
+    reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
+    meta = next(reader)
+    ffmpeg = [np.frombuffer(f, np.uint8).reshape(*meta["size"][::-1], 3) for f in reader]
+    assert np.array_equal(ffmpeg[0], pillow[0]) and np.array_equal(ffmpeg[-1], pillow[-1])
+
+
+def test_a_hold_past_16_bits_of_centiseconds_goes_on_in_an_invisible_frame(tmp_path):
+    frames = moving_frames(n=2)
+    path = tmp_path / "out.gif"
+    encoders.write(frames, path, encoders.Options(fps=25, hold=1000, quality=100))
+    decoded, durations = read_gif(path)
+    assert durations == [40, 655_350, 40 + 1_000_000 - 655_350]
+    assert np.array_equal(decoded[2], decoded[1]) and psnr(decoded[1], frames[1]) > 30

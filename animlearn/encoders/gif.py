@@ -1,9 +1,9 @@
 """Animated GIF: one shared palette, no dithering, only changed pixels stored, loops forever.
 
-Pillow's GIF writer keeps every frame until the file is closed, so the file is
-assembled here, frame by frame: Pillow's LZW coder packs each frame's changed
-rectangle, and unchanged pixels inside it become a transparent index. Memory
-stays at a couple of frames however long the run.
+The file is assembled here, frame by frame (Pillow's GIF writer keeps every
+frame until the file is closed): each frame's changed rectangle is packed by a
+lossy LZW coder (lzw.py), and unchanged pixels inside it become a transparent
+index. Memory stays at a couple of frames however long the run.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import numpy as np
-from PIL import GifImagePlugin, Image
+from PIL import Image
 
 from .options import Options
 
@@ -27,6 +27,16 @@ SAMPLE_PIXELS = 1 << 20  # pixels of those frames the palette sees, at most
 KMEANS_ROUNDS = 4  # each a nearest-colour pass over the sample
 MIN_DELAY = 2  # centiseconds: browsers play shorter GIF frames at 100 ms
 MAX_DELAY = 0xFFFF  # centiseconds: a frame's delay is 16 bits
+KEEP = 1.1  # a pixel's colour is kept within (100 - quality) * KEEP of its best: 22 at 80
+LOOSE = 1.2  # the LZW coder may keep it within LOOSE times that where a string goes on longer
+MATCH = 0.4  # or draw any colour within (100 - quality) * MATCH of the best: 8 at 80
+NOTHING = b"\x00\xff\x05\x04"  # LZW of one pixel of index 255: reset, 255, end, 9 bits each
+
+
+class Slack(NamedTuple):
+    keep: float
+    loose: float
+    match: float
 
 
 def palette(frames: Sequence[np.ndarray]) -> np.ndarray:
@@ -66,19 +76,20 @@ def _nearest(frame: np.ndarray, colours: np.ndarray) -> np.ndarray:
     return index
 
 
-def tolerance(quality: int) -> float:
-    """How much further (RGB distance, 0-441) a pixel's old colour may be than its
-    nearest before it is redrawn: 0 at quality 100, 22 at 80, 110 at 0.
+def tolerance(quality: int) -> Slack:
+    """How much further (RGB distance, 0-441) a pixel's colour may be from its true
+    one than the nearest palette colour is: 0 at quality 100.
 
-    Per-sample SGD makes every pixel drift a little each frame. On the seed run's
-    500 frames of 300 x 471, redrawing every drift gives 24.9 MB at 38.9 dB
-    against the frames, a tolerance of 16 gives 5.1 MB at 34.2 dB. A small network
-    drifts more (2 x 64 on a 451 x 300 photo, 500 frames): 30.6 MB at 39.2 dB
-    redrawn, 12.5 MB at 33.5 dB with 16, 7.7 MB at 31.8 dB with 22, which keeps such
-    runs under 8 MB. (Lossy LZW, as gifsicle's --lossy, did no better there:
-    8.9 MB at 32.1 dB on top of 16.)
+    Per-sample SGD makes every pixel drift a little each frame; a pixel keeps
+    its colour while it is within `keep`, so drifts cost nothing. The LZW coder may
+    then also leave a pixel alone within `loose`, or draw it in any colour within
+    `match`, where that lengthens a string (lzw.py). On 500 frames of a 2 x 64
+    network drifting every frame (451 x 359; BENCHMARKS.md), at quality 80:
+    keep alone (22) 8.14 MB, 31.80 dB; with loose 26.4 and match 8 5.55 MB, 31.00 dB,
+    where keep alone needs 26 for 6.16 MB, 30.88 dB.
     """
-    return (100 - quality) * 11 / 10
+    keep = (100 - quality) * KEEP
+    return Slack(keep, keep * LOOSE, (100 - quality) * MATCH)
 
 
 def delays(count: int, fps: float, hold: float) -> list[int]:
@@ -91,32 +102,58 @@ def delays(count: int, fps: float, hold: float) -> list[int]:
 
 
 def write(frames: Sequence[np.ndarray], path: Path, options: Options) -> None:
+    from . import lzw  # Numba: compiled once, then cached
+
     colours = palette(frames)
+    table = np.concatenate([colours, colours[:1]]).astype(np.float32)
     slack = tolerance(options.quality)
     h, w = frames[0].shape[:2]
     with open(path, "wb") as fp:
         out = _Writer(fp, w, h, colours)
         shown: np.ndarray | None = None  # palette indices on screen
+        last = None
         for frame, delay in zip(frames, delays(len(frames), options.fps, options.hold)):
+            # a repeated frame shows as it is: the lossy coder's choices are not redone
+            if last is not None and np.array_equal(frame, last):
+                out.hold(delay)
+                continue
+            last = frame
             index = _nearest(frame, colours)
-            if shown is not None and slack > 0:
-                index = _keep_close(frame, index, shown, colours, slack)
-            out.add(index, shown, delay)
-            shown = index
+            box = _changed(frame, index, shown, table, slack.keep)
+            if box is None:
+                out.hold(delay)
+                continue
+            rgb = frame[box].reshape(-1, 3).astype(np.float32)
+            old = shown[box].ravel() if shown is not None else index[box].ravel()
+            drawn = np.empty(len(rgb), np.uint8)
+            data = np.empty(2 * len(rgb) + 64, np.uint8)
+            size = lzw.encode(
+                rgb, index[box].ravel(), old, shown is not None, table, CLEAR, *slack, drawn, data
+            )
+            drawn = drawn.reshape(index[box].shape)
+            out.add(data[:size].tobytes(), box, shown is not None, delay)
+            if shown is None:
+                shown = drawn
+            else:
+                shown[box] = np.where(drawn == CLEAR, shown[box], drawn)
         out.close()
 
 
-def _keep_close(
-    frame: np.ndarray, index: np.ndarray, shown: np.ndarray, colours: np.ndarray, slack: float
-) -> np.ndarray:
-    """Keep a pixel's index from the last frame while its colour is within `slack`
-    of the nearest one: such pixels then cost nothing, and the error stays bounded
-    because it is measured against this frame's true colour."""
+def _changed(
+    frame: np.ndarray, index: np.ndarray, shown: np.ndarray | None, table: np.ndarray, keep: float
+) -> tuple[slice, slice] | None:
+    """The rectangle around the pixels whose colour on screen is more than `keep`
+    further from the true one than the nearest (all of a first frame); None if none is."""
+    if shown is None:
+        return np.s_[: index.shape[0], : index.shape[1]]
     rgb = frame.astype(np.float32)
-    table = colours.astype(np.float32)
     old = np.linalg.norm(table[shown] - rgb, axis=-1)
     new = np.linalg.norm(table[index] - rgb, axis=-1)
-    return np.where(old <= new + slack, shown, index).astype(np.uint8)
+    changed = old > new + keep
+    rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+    if not len(rows):
+        return None
+    return np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
 class _Writer:
@@ -131,42 +168,40 @@ class _Writer:
         table = np.concatenate([colours, np.zeros((256 - len(colours), 3), np.uint8)])
         fp.write(b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF7, 0, 0) + table.tobytes())
         fp.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", 0) + b"\x00")  # loop forever
-        self.pending: tuple[np.ndarray, tuple[int, int], bool] | None = None
+        self.pending: tuple[bytes, tuple[int, int, int, int], bool] | None = None
         self.delay = 0
 
-    def add(self, index: np.ndarray, shown: np.ndarray | None, delay: int) -> None:
-        if shown is None:
-            self._flush()
-            self.pending, self.delay = (index, (0, 0), False), delay
-            return
-        changed = index != shown
-        rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
-        if not len(rows):
-            self.delay += delay
-            return
+    def add(self, data: bytes, box: tuple[slice, slice], clear: bool, delay: int) -> None:
+        """A frame: LZW `data` of the pixels in `box`; `clear`: its CLEAR index is transparent."""
         self._flush()
-        box = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-        patch = np.where(changed[box], index[box], CLEAR).astype(np.uint8)
-        self.pending, self.delay = (patch, (int(cols[0]), int(rows[0])), True), delay
+        rows, cols = box
+        self.pending = (data, (cols.start or 0, rows.start or 0, cols.stop, rows.stop), clear)
+        self.delay = delay
+
+    def hold(self, delay: int) -> None:
+        """A frame the same as the one on screen: a longer delay for that one."""
+        self.delay += delay
 
     def _flush(self) -> None:
         if self.pending is None:
             return
-        patch, offset, clear = self.pending
-        extra = {"transparency": CLEAR} if clear else {}
+        data, (left, top, right, bottom), clear = self.pending
         delay = self.delay
         while True:
             part = min(delay, MAX_DELAY)
             # disposal 1: leave the frame in place, the next one draws over it
-            for chunk in GifImagePlugin.getdata(
-                Image.fromarray(patch), offset, duration=10 * part, disposal=1, **extra
-            ):
-                self.fp.write(chunk)
+            flags = 1 << 2 | clear
+            self.fp.write(struct.pack("<3sBHBB", b"!\xf9\x04", flags, part, CLEAR, 0))
+            self.fp.write(b"," + struct.pack("<HHHHB", left, top, right - left, bottom - top, 0) + b"\x08")
+            for k in range(0, len(data), 255):
+                block = data[k : k + 255]
+                self.fp.write(bytes([len(block)]) + block)
+            self.fp.write(b"\x00")
             delay -= part
             if not delay:
                 break
             # a delay past 16 bits goes on in a fully transparent 1 x 1 frame
-            patch, offset, extra = np.full((1, 1), CLEAR, np.uint8), (0, 0), {"transparency": CLEAR}
+            data, (left, top, right, bottom), clear = NOTHING, (0, 0, 1, 1), True
         self.pending = None
 
     def close(self) -> None:
