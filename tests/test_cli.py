@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+from dataclasses import fields
 
 import imageio_ffmpeg
 import numpy as np
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 import animlearn
 from animlearn.canvas.metrics import psnr
 from animlearn.cli import app
+from animlearn.config.settings import Settings
 from animlearn.errors import AnimlearnError
 
 runner = CliRunner()
@@ -280,7 +282,8 @@ def test_help_shows_each_default_plainly_and_the_presets_only_where_there_is_pre
     assert "[default: 0]" in render, "--seed's 0 is a default too"
     sweep, encode = help_text("sweep"), help_text("encode")
     assert "[default: 80]" in sweep and "seed: 500" not in sweep, "sweep has no --preset"
-    assert "[default: 25]" in encode and "[default: 10MB for .gif, none for .mp4 and .webp]" in encode
+    max_size = next(f for f in fields(Settings) if f.name == "max_size").metadata["shown"]
+    assert "[default: 25]" in encode and f"[default: {max_size}]" in encode
     assert all("[default: (" not in text for text in (render, sweep, encode))
 
 
