@@ -13,7 +13,7 @@ import numpy as np
 from . import encoders, notebook
 from .canvas.paint import picture
 from .config import settings
-from .config.options import RunOptions
+from .config.options import RunOptions, resolve
 from .config.settings import Settings
 from .encoders import pngs, still
 from .encoders.options import About, Series
@@ -79,7 +79,7 @@ def render(
     Ctrl-C (ditto).
     """
     given = {k: options.pop(k) for k in RUN_OPTIONS & options.keys()}
-    files = RunOptions(**{k: Path(v) if k != "preset" else v for k, v in given.items() if v is not None})
+    files = RunOptions(**resolve(RunOptions, given))
     saved = checkpoint.read(files.resume) if files.resume is not None else None
     if saved:
         done = saved.meta["epochs_done"]

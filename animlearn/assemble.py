@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from . import encoders
 from .canvas.buffer import FrameBuffer
-from .config.settings import check_output
-from .config.values import parse_size
+from .config.options import OUTPUT, resolve
+from .config.settings import Settings, check_output
 from .io.frames import read_frames
 
 
@@ -24,30 +25,28 @@ def encode(
     frames: str | Path | Sequence[str | Path],
     output: str | Path | Sequence[str | Path],
     *,
-    fps: float = 25.0,
-    hold: float = 2.0,
-    quality: int = 80,
-    max_size: int | str | None = None,
     on_note: Callable[[str], None] | None = None,
+    **options: Any,
 ) -> EncodeResult:
     """Write existing frames as animations: PNG/JPEG pictures and folders of them,
     in natural file-name order, and the frames of GIF, MP4 or WebP animations.
-    `max_size` (bytes, or text such as '10MB') caps each output, as render's does;
-    `on_note` hears what an output gave up to stay under it.
+    `options` are render's fps, hold, quality and max_size (config.options.OUTPUT),
+    with render's defaults; `max_size` (bytes, or text such as '10MB') caps each
+    output, as render's does; `on_note` hears what an output gave up to stay under it.
 
     All frames must have one size; a file of another size is an error naming
     it, found before anything is written. The frames are read into a buffer
     that spills to disk, so every format gets them all, in bounded memory.
     """
-    check_output(fps, hold, quality)
-    limit = None if max_size is None else parse_size(max_size)
-    options = encoders.Options(fps=fps, hold=hold, quality=quality, max_size=limit)
-    paths = encoders.check_outputs(output, options)
+    s = replace(Settings(), **resolve(Settings, options, OUTPUT))
+    check_output(s.fps, s.hold, s.quality)
+    opts = encoders.Options(fps=s.fps, hold=s.hold, quality=s.quality, max_size=s.max_size)
+    paths = encoders.check_outputs(output, opts)
     buffer = FrameBuffer()
     try:
         for frame in read_frames(frames):
             buffer.append(frame)
-        encoders.write_all(buffer, paths, options, on_note)
+        encoders.write_all(buffer, paths, opts, on_note)
         height, width = buffer.shape[:2]
         return EncodeResult(paths, len(buffer), (width, height))
     finally:

@@ -12,8 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+try:  # click's UsageError: recent typer carries its own copy of click; older typer runs on click
+    from typer._click.exceptions import UsageError
+except ImportError:
+    from click.exceptions import UsageError
+
 from . import __version__
-from .config.options import SHARED, RunOptions, StudyOptions, declared
+from .config.options import OUTPUT, SHARED, RunOptions, StudyOptions
 from .config.settings import Settings
 from .flags import command, deferred
 
@@ -79,10 +84,7 @@ OutputOption = Annotated[
     ),
 ]
 IMAGE_HELP = "The picture to learn (JPEG, PNG, GIF, WebP, BMP, TIFF)."
-FIELDS = {f.name: f for f, _ in declared(Settings)}
-FPS_HELP, HOLD_HELP, QUALITY_HELP, MAX_SIZE_HELP = (
-    FIELDS[k].metadata["help"] for k in ("fps", "hold", "quality", "max_size")
-)
+IMAGE = ("image", Annotated[Path, typer.Argument(help=IMAGE_HELP)])
 
 
 def _sigterm(signum, frame) -> None:
@@ -133,7 +135,7 @@ def _scores(result: RenderResult) -> str:
 
 
 RENDER_SWITCHES = command(
-    app, "render", render_command, [(Settings, None), (RunOptions, None)], IMAGE_HELP, OutputOption
+    app, "render", render_command, [(Settings, None), (RunOptions, None)], IMAGE, OutputOption
 )
 
 
@@ -171,7 +173,7 @@ FolderOption = Annotated[
     Path,
     typer.Option("-o", "--output", help="Folder for the study (made if missing).", rich_help_panel="Output"),
 ]
-command(app, "sweep", sweep_command, [(StudyOptions, None), (Settings, SHARED)], IMAGE_HELP, FolderOption)
+command(app, "sweep", sweep_command, [(StudyOptions, None), (Settings, SHARED)], IMAGE, FolderOption)
 
 
 @app.command("paint")
@@ -191,26 +193,18 @@ def paint_command(
     typer.echo(f"wrote {path}")
 
 
-@app.command("encode")
-def encode_command(
-    frames: Annotated[
-        list[Path], typer.Argument(help="PNG/JPEG frames or folders, GIF/MP4/WebP files; natural name order.")
-    ],
-    output: OutputOption,
-    fps: Annotated[float, typer.Option(help=FPS_HELP)] = 25.0,
-    hold: Annotated[float, typer.Option(help=HOLD_HELP)] = 2.0,
-    quality: Annotated[int, typer.Option(help=QUALITY_HELP)] = 80,
-    max_size: Annotated[
-        str | None,
-        typer.Option(help=MAX_SIZE_HELP, metavar="SIZE", show_default=FIELDS["max_size"].metadata["shown"]),
-    ] = None,
-) -> None:
+def encode_command(frames: list[Path], output: list[Path], **options: Any) -> None:
     """Assemble existing frames (e.g. learned_1.jpg ... learned_500.jpg) into animations."""
     from .assemble import encode
 
     with _user_errors():
-        result = encode(frames, output, fps=fps, hold=hold, quality=quality, max_size=max_size, on_note=_note)
+        result = encode(frames, output, on_note=_note, **options)
     _wrote(result.outputs, result.frames)
+
+
+FRAMES_HELP = "PNG/JPEG frames or folders, GIF/MP4/WebP files; natural name order."
+FRAMES = ("frames", Annotated[list[Path], typer.Argument(help=FRAMES_HELP)])
+command(app, "encode", encode_command, [(Settings, OUTPUT)], FRAMES, OutputOption)
 
 
 def _wrote(paths: list[Path], frames: int) -> None:
@@ -220,12 +214,11 @@ def _wrote(paths: list[Path], frames: int) -> None:
 
 def run() -> None:
     """Entry point: usage errors become one line on stderr and exit code 2."""
-    usage_error = typer.BadParameter.__mro__[1]  # click's UsageError, wherever typer keeps it
     if len(sys.argv) < 2:
         sys.exit(app())  # no arguments: typer shows the help
     try:
         code = app(standalone_mode=False)
-    except usage_error as e:
+    except UsageError as e:
         command = f"animlearn {e.ctx.info_name} " if e.ctx and e.ctx.parent else "animlearn "
         typer.echo(f"animlearn: error: {e.format_message()} (see '{command}--help')", err=True)
         sys.exit(2)

@@ -3,7 +3,8 @@
 While it trains, a progress line and the latest frame are updated in place
 through the kernel's display messages (IPython, imported only inside a kernel).
 After, RenderResult._repr_html_ shows the animation as HTML with the file
-embedded as a data URI, so a render in the last line of a cell shows it.
+embedded as a data URI, so a render in the last line of a cell shows it; a file
+too big to embed is a link that opens it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 from PIL import Image
@@ -37,26 +39,39 @@ def _embed(path: Path, mime: str) -> str:
     return f'<img style="max-width:100%" alt="{escape(path.name)}" src="{uri}">'
 
 
+def link(path: Path) -> str:
+    """An anchor that opens `path`. Relative to the kernel's folder when the file is under
+    it: Jupyter resolves such a link against the notebook's folder, where a kernel starts,
+    and serves the file. Elsewhere a file: URI, which a local browser opens."""
+    absolute = path.resolve()
+    try:
+        href = quote(absolute.relative_to(Path.cwd().resolve()).as_posix())
+    except ValueError:
+        href = absolute.as_uri()
+    return f'<a href="{escape(href)}" target="_blank"><code>{escape(str(path))}</code></a>'
+
+
 def html(paths: list[Path]) -> str:
     """HTML showing the first of `paths` that a browser can show and that is small enough
-    to embed, after a line for each one before it saying why it is not shown."""
-    notes: list[tuple[Path, str]] = []  # (path, why it is not shown)
+    to embed, after a line for each one before it saying why it is not shown (with a
+    link to it, if it is there)."""
+    notes: list[tuple[str, str]] = []  # (the path as HTML, why it is not shown)
     for path in map(Path, paths):
         mime = MIMES.get(path.suffix.lower())
         try:
             size = path.stat().st_size
             if mime is None:
-                notes.append((path, "not a format shown inline (use .gif, .webp, .png or .mp4)"))
+                notes.append((link(path), "not a format shown inline (use .gif, .webp, .png or .mp4)"))
             elif size > MAX_BYTES:
-                notes.append((path, f"{size / 1e6:.0f} MB, too big to embed here; open it from disk"))
+                notes.append((link(path), f"{size / 1e6:.0f} MB, too big to embed here; the link opens it"))
             else:
                 shown = _embed(path, mime)
                 break
         except OSError as e:  # missing, unreadable, a folder
-            notes.append((path, f"cannot be shown ({e.strerror or e})"))
+            notes.append((f"<code>{escape(str(path))}</code>", f"cannot be shown ({e.strerror or e})"))
     else:
         shown = "" if notes else "<p>no output files</p>"
-    return "".join(f"<p><code>{escape(str(path))}</code>: {escape(why)}</p>" for path, why in notes) + shown
+    return "".join(f"<p>{name}: {escape(why)}</p>" for name, why in notes) + shown
 
 
 class LiveView:

@@ -1,9 +1,11 @@
 """Checkpoints: resume gives the same run as no interruption; paint a saved network."""
 
 import gzip
+import io
 import math
 import signal
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +15,13 @@ from PIL import Image
 from typer.testing import CliRunner
 
 import animlearn
+from animlearn.canvas import paint
 from animlearn.cli import app
 from animlearn.config import settings
+from animlearn.config.spec import NetSpec
 from animlearn.errors import AnimlearnError
 from animlearn.io import checkpoint, target
+from animlearn.nets import model
 from animlearn.run import Run
 
 DATA = Path(__file__).parent / "data"
@@ -126,6 +131,21 @@ def test_a_checkpoint_from_before_the_format_change_resumes(picture, tmp_path):
     assert all(math.isfinite(p) for p in result.psnrs + result.holdout_psnrs)
     painted = CliRunner().invoke(app, ["paint", str(cp), "-o", str(tmp_path / "p.png"), "--net", "2"])
     assert painted.exit_code == 0, painted.output
+
+    # The stored weights are the ones used: the first network painted from the file equals a
+    # new network of its spec given the arrays read straight from the zip (format 2 names).
+    animlearn.paint(cp, tmp_path / "fourier.png", size=40, net="1")
+    with zipfile.ZipFile(cp) as z:
+        params, matrix = (np.load(io.BytesIO(z.read(f"{name}0.npy"))) for name in ("params", "matrix"))
+    fresh = model.build(
+        NetSpec(hidden=(8, 8), act="relu", encoding="fourier", frequencies=4, optimizer="adam"),
+        0.1, "fan-in", 20, 15, np.random.default_rng(1),
+    )  # fmt: skip
+    assert fresh.net.params.shape == params.shape and not np.array_equal(fresh.net.params, params)
+    fresh.net.params[:], fresh.enc.matrix = params, matrix
+    want = paint.picture(fresh, 40, 30)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "fourier.png").convert("RGB")), want)
+    assert len(np.unique(want.reshape(-1, 3), axis=0)) > 20, "a picture, not a flat colour"
 
 
 def test_paint_a_checkpoint_at_any_size(picture, tmp_path):

@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+from dataclasses import fields
 
 import imageio_ffmpeg
 import numpy as np
@@ -14,6 +15,8 @@ from typer.testing import CliRunner
 import animlearn
 from animlearn.canvas.metrics import psnr
 from animlearn.cli import app
+from animlearn.config.settings import Settings
+from animlearn.errors import AnimlearnError
 
 runner = CliRunner()
 QUICK = ["--size", "24", "--epochs", "3", "--hidden", "16,16"]
@@ -264,3 +267,45 @@ def test_encode_bad_frames_exit_2(tmp_path, make, message):
     result = cli("encode", make(tmp_path), "-o", tmp_path / "a.gif")
     assert result.exit_code == 2 and message in result.stderr
     assert not (tmp_path / "a.gif").exists()
+
+
+def help_text(command: str) -> str:
+    """`animlearn COMMAND --help` as a wide terminal shows it, so no default wraps."""
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "300", "TERMINAL_WIDTH": "300"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_help_shows_each_default_plainly_and_the_presets_only_where_there_is_preset():
+    render = help_text("render")
+    assert "[default: 80; seed: 500; sharp: 60; instant: 40]" in render
+    assert "[default: 0]" in render, "--seed's 0 is a default too"
+    sweep, encode = help_text("sweep"), help_text("encode")
+    assert "[default: 80]" in sweep and "seed: 500" not in sweep, "sweep has no --preset"
+    max_size = next(f for f in fields(Settings) if f.name == "max_size").metadata["shown"]
+    assert "[default: 25]" in encode and f"[default: {max_size}]" in encode
+    assert all("[default: (" not in text for text in (render, sweep, encode))
+
+
+def test_encode_and_render_take_their_output_options_from_one_declaration(picture, tmp_path):
+    """Defaults, parsing and unknown keywords: encode's are render's."""
+    rendered = animlearn.render(picture, tmp_path / "r.gif", size=16, hidden=(8,), epochs=2)
+    again = animlearn.encode(rendered.outputs, tmp_path / "e.gif", fps=None, max_size="1MB")
+    assert again.frames == rendered.frames == 2
+    timing = []
+    for path in (tmp_path / "r.gif", tmp_path / "e.gif"):
+        with Image.open(path) as im:
+            timing.append([(im.seek(k), im.info["duration"])[1] for k in range(im.n_frames)])
+    assert timing[0] == timing[1] and timing[0][0] == 40, "25 fps and the same hold, unless told"
+    with pytest.raises(TypeError, match="unknown option.*epochs"):
+        animlearn.encode(rendered.outputs, tmp_path / "x.gif", epochs=3)
+    with pytest.raises(AnimlearnError, match="--max-size 'lots'"):
+        animlearn.encode(rendered.outputs, tmp_path / "x.gif", max_size="lots")
+
+
+def test_a_sweeps_own_options_are_parsed_as_declared(picture, tmp_path):
+    """nets='{1,2}x8', one text, is one pattern, as --net gives it; a bad --seeds is then
+    refused before anything trains."""
+    with pytest.raises(AnimlearnError, match="--seeds 0"):
+        animlearn.sweep(picture, tmp_path / "study", nets="{1,2}x8", seeds=0)
+    assert not (tmp_path / "study").exists()

@@ -74,6 +74,14 @@ def test_bad_specs_say_what_is_wrong_and_show_examples(text, problem):
     assert "e.g. 4x300" in str(e.value) and "\n" not in str(e.value)
 
 
+def test_halflife_0_is_a_constant_learning_rate_as_the_spec_table_says():
+    constant = spec.parse("4x300:halflife=0")
+    assert constant == spec.parse("4x300") and constant.rate(0.3, 100) == 0.3
+    assert spec.parse("4x300:halflife=10").rate(0.3, 20) == pytest.approx(0.075)
+    with pytest.raises(AnimlearnError, match="halflife='-1' must be a number 0 or above"):
+        spec.parse("4x300:halflife=-1")
+
+
 def test_fourier_and_positional_features_follow_their_formulas():
     rng = np.random.default_rng(0)
     coords = rng.random((5, 2), dtype=np.float32)

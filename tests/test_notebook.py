@@ -2,6 +2,10 @@
 
 import base64
 import re
+from html import unescape
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import numpy as np
 import pytest
@@ -47,20 +51,40 @@ def test_the_first_output_is_shown(tmp_path):
 def test_a_missing_file_says_so_instead_of_raising(tmp_path):
     snippet = notebook.html([tmp_path / "gone.gif"])
     assert "gone.gif" in snippet and "No such file" in snippet and "data:" not in snippet
+    assert not links(snippet), "no link to nothing"
 
 
-def test_a_file_too_big_to_embed_is_named_not_embedded(tmp_path):
-    path = tmp_path / "huge.gif"
+def links(snippet: str) -> list[str]:
+    """The href of every anchor in the snippet, unescaped as a browser reads it."""
+    return [unescape(h) for h in re.findall(r'<a\b[^>]*\bhref="([^"]*)"[^>]*>', snippet)]
+
+
+def huge(path):
     with open(path, "wb") as f:
         f.truncate(notebook.MAX_BYTES + 1)  # sparse: no 25 MB written
+    return path
+
+
+def test_a_file_too_big_to_embed_is_a_link_that_opens_it(tmp_path, monkeypatch):
+    """Relative to the kernel's folder (the notebook's), which Jupyter serves; else a file: URI."""
+    (tmp_path / "run #1 & more").mkdir()
+    path = huge(tmp_path / "run #1 & more" / "my run?.gif")
+    monkeypatch.chdir(tmp_path)
     snippet = notebook.html([path])
-    assert "huge.gif" in snippet and "too big" in snippet and "data:" not in snippet
+    assert "too big" in snippet and "data:" not in snippet and "my run?.gif" in snippet
+    (href,) = links(snippet)
+    url = urlsplit(href)  # as a browser splits it: a bare # or ? would cut the path short
+    assert not url.scheme and url2pathname(url.path) == "run #1 & more/my run?.gif", href
+    assert (tmp_path / url2pathname(url.path)).stat().st_size == notebook.MAX_BYTES + 1
+
+    monkeypatch.chdir(tmp_path / "run #1 & more")
+    outside = huge(tmp_path / "elsewhere #2.gif")
+    url = urlsplit(*links(notebook.html([outside])))
+    assert url.scheme == "file" and Path(url2pathname(url.path)) == outside.resolve()
 
 
 def test_a_smaller_output_is_shown_after_a_note_on_a_too_big_one(tmp_path):
-    big, small = tmp_path / "big.gif", tmp_path / "small.mp4"
-    with open(big, "wb") as f:
-        f.truncate(notebook.MAX_BYTES + 1)
+    big, small = huge(tmp_path / "big.gif"), tmp_path / "small.mp4"
     small.write_bytes(b"movie")
     snippet = notebook.html([big, small])
     assert snippet.index("big.gif") < snippet.index("<video")

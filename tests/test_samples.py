@@ -1,8 +1,14 @@
-"""The README's first animation makes the seed's point, and its figures are its log's."""
+"""The README's first animation makes the seed's point, its figures are its log's, and its
+log is what the Makefile's command trains today."""
 
 import csv
 import re
+import shlex
 from pathlib import Path
+
+from typer.testing import CliRunner
+
+from animlearn.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG = ROOT / "samples" / "astronaut-side-by-side.csv"
@@ -30,3 +36,30 @@ def test_the_readme_quotes_the_hero_log():
     )
     psnr = final_psnrs()
     assert (deep, shallow) == (round(psnr["4x300"], 1), round(psnr["1x45450"], 1))
+
+
+def rows(path: Path, epochs: int) -> list[tuple[str, str, str, float, float]]:
+    """The log's rows of its first `epochs` epochs: epoch, network, parameters, loss, PSNR."""
+    with open(path, newline="") as f:
+        return [
+            (r["epoch"], r["network"], r["parameters"], float(r["loss"]), float(r["psnr"]))
+            for r in csv.DictReader(f)
+            if float(r["epoch"]) <= epochs
+        ]
+
+
+def test_the_makefiles_hero_command_trains_the_committed_log(tmp_path):
+    """The first two epochs of `make demo`'s hero command, run now, give the committed log's
+    first rows: the same networks and parameter counts, and the same loss and PSNR (to the
+    rounding of a machine with another CPU type, which rounds float32 differently)."""
+    hero = re.search(r"^HERO := (.*)$", (ROOT / "Makefile").read_text(), re.MULTILINE)[1].split()
+    hero[hero.index("--epochs") + 1] = "2"
+    hero[hero.index("--every") + 1] = "1"  # a frame, so a log row, each epoch; training is the same
+    log = tmp_path / "hero.csv"
+    args = ["render", str(ROOT / "samples" / "astronaut.jpg"), "-o", str(tmp_path / "hero.gif")]
+    result = CliRunner().invoke(app, [*args, "--log", str(log), *hero])
+    assert result.exit_code == 0, shlex.join(args + hero) + "\n" + result.output
+    now, committed = rows(log, 2), rows(LOG, 2)
+    assert [r[:3] for r in now] == [r[:3] for r in committed] and len(now) == 4
+    for a, b in zip(now, committed):
+        assert abs(a[3] - b[3]) <= 1e-3 * b[3] and abs(a[4] - b[4]) <= 0.01, (a, b)

@@ -18,11 +18,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import crash
+import imageio_ffmpeg
+import numpy as np
 import pytest
-from conftest import smooth_picture
+from conftest import gif_frames, smooth_picture
 from PIL import Image
 
 from animlearn.api import render
+from animlearn.canvas.metrics import psnr
 from animlearn.config.options import StudyOptions
 from animlearn.errors import AnimlearnError
 from animlearn.io import checkpoint
@@ -102,8 +105,15 @@ def test_a_local_sweep_ranks_every_trial_and_scores_them_as_render_does(local, i
     assert sorted(p.name for p in local.outputs) == OUTPUTS
     for name in ("sheet.png", "chart.png", "race.gif"):
         with Image.open(local.folder / name) as im:
-            assert im.size[0] > SIZE
-    assert (local.folder / "race.mp4").stat().st_size > 0
+            colours = np.unique(np.asarray(im.convert("RGB")).reshape(-1, 3), axis=0)
+            assert im.size[0] > SIZE and len(colours) > 20, name
+    race = gif_frames(local.folder / "race.gif")
+    assert len(race) == 6 and not np.array_equal(race[0], race[-1]), "the trials learn as the race goes"
+    reader = imageio_ffmpeg.read_frames(str(local.folder / "race.mp4"))
+    width, height = next(reader)["size"]
+    *_, last = reader  # the MP4's hold: copies of the last frame
+    last = np.frombuffer(last, np.uint8).reshape(height, width, 3)[: race[-1].shape[0], : race[-1].shape[1]]
+    assert psnr(last, race[-1]) > 25, "race.mp4 ends on race.gif's last frame"
     specs = ["1x16", "2x16", "1x16:relu:adam"]
     assert sorted((r.spec, r.seed) for r in local.rows) == sorted((s, k) for s in specs for k in (0, 1))
     assert local.trials == 6 and local.retries == 0 and not local.interrupted
@@ -128,8 +138,8 @@ def test_a_local_sweep_ranks_every_trial_and_scores_them_as_render_does(local, i
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    distributed = pytest.importorskip("distributed")
     import dask
+    import distributed  # the dev extra installs it: missing, the tests that use it fail
 
     temp = str(tmp_path_factory.mktemp("dask"))  # what a killed worker leaves lands here, not in /tmp
     # A task is rerun on up to 2 workers (default 4) before KilledWorker: fewer restarts to wait for.

@@ -8,10 +8,12 @@ arguments against them, so a new option is one field plus the code that uses it.
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from .values import parse_nets
 
 # --help panels, in the order they are shown.
 GROUPS = ("Networks", "Training", "Frames", "Output", "Runs")
@@ -63,16 +65,34 @@ def declared(cls: type) -> Iterator[tuple[Field, type]]:
         yield f, (kinds[0] if len(kinds) == 1 else hints[f.name])
 
 
-def shown_default(f: Field) -> str | bool:
-    """The default as --help shows it, with the presets' own values."""
+def resolve(cls: type, values: dict[str, Any], names: Collection[str] | None = None) -> dict[str, Any]:
+    """The options of `cls` (only `names`, if given) that a user gave in `values`, each
+    through its declaration's `parse`; None means not given and is left out. Every
+    command reaches its API function, and every API function passes its keywords
+    through here: a value is parsed the same from the command line and from Python."""
+    known = {f.name: f for f in fields(cls) if names is None or f.name in names}
+    unknown = values.keys() - known.keys()
+    if unknown:
+        raise TypeError(f"unknown option(s): {', '.join(sorted(unknown))}")
+    parsers = {name: f.metadata["parse"] or _same for name, f in known.items()}
+    return {name: parsers[name](value) for name, value in values.items() if value is not None}
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def shown_default(f: Field, presets: bool = True) -> str | None:
+    """The default as --help shows it, with the presets' own values if the command takes
+    --preset; None: nothing to show."""
     meta = f.metadata
     if meta["shown"] is not None:
         text = meta["shown"]
-    elif f.default in (None, False, ()):
-        return False
+    elif f.default is None or f.default is False or f.default == ():  # 0 is a default to show
+        return None
     else:
         text = _text(f.default)
-    extra = [f"{name}: {_text(value)}" for name, value in meta["presets"].items()]
+    extra = [f"{name}: {_text(value)}" for name, value in meta["presets"].items() if presets]
     return "; ".join([text, *extra])
 
 
@@ -93,25 +113,28 @@ class RunOptions:
         "Runs",
     )
     frames: Path | None = option(
-        None, "Also write every frame as a PNG into this folder, each as soon as it is painted.", "Output"
+        None,
+        "Also write every frame as a PNG into this folder, each as soon as it is painted.",
+        "Output",
+        parse=Path,
     )
     log: Path | None = option(
         None,
         "Write a CSV row per network per frame as it is painted (tail -f follows it): epoch, network, "
         "parameters, loss, PSNR, hold-out PSNR, seconds.",
         "Output",
+        parse=Path,
     )
     checkpoint: Path | None = option(
-        None, "Save the run here every 30 s and on exit, to --resume later.", "Runs"
+        None, "Save the run here every 30 s and on exit, to --resume later.", "Runs", parse=Path
     )
-    resume: Path | None = option(None, "Continue a run saved with --checkpoint, up to --epochs.", "Runs")
-
-
-def _nets(value: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(value)
+    resume: Path | None = option(
+        None, "Continue a run saved with --checkpoint, up to --epochs.", "Runs", parse=Path
+    )
 
 
 SHARED = ("epochs", "size", "lr", "lr_scale", "holdout")  # render's options a sweep takes too
+OUTPUT = ("fps", "hold", "quality", "max_size")  # render's options encode takes too
 
 
 @dataclass(frozen=True)
@@ -125,7 +148,7 @@ class StudyOptions:
         "Networks",
         flag="--net",
         cli=list[str],
-        parse=_nets,
+        parse=parse_nets,
         metavar="PATTERN",
     )
     seeds: int = option(1, "Train every spec with seeds 0 to N-1.", "Training")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ..errors import AnimlearnError
-from . import spec
+from . import options, spec
 from .options import PRESET_NAMES, option
 from .schedule import LOG_EVERY, SCHEDULES
 from .spec import LR_SCALES
@@ -192,11 +192,7 @@ def resolve(preset: str = "quick", **overrides) -> Settings:
 
 def _given(overrides: dict[str, Any]) -> dict[str, Any]:
     """The overrides that are not None, each parsed into its field's type."""
-    unknown = set(overrides) - FIELDS.keys()
-    if unknown:
-        raise TypeError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-    parse = {name: f.metadata["parse"] for name, f in FIELDS.items()}
-    return {k: parse[k](v) if parse[k] else v for k, v in overrides.items() if v is not None}
+    return options.resolve(Settings, overrides)
 
 
 def _positive(name: str, value: float, integer: bool, zero_ok: bool = False) -> None:

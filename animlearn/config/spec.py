@@ -136,14 +136,16 @@ def _number(text: str, key: str, value: str, integer: bool) -> float | int:
             number = int(value) if integer else float(value)
     except ValueError:
         number = math.nan
-    if not math.isfinite(number) or number <= 0 and not (key == "cap" and number == 0):
+    zero_ok = key in ZERO_OK
+    if not math.isfinite(number) or number < 0 or number == 0 and not zero_ok:
         kind = "a whole number" if integer else "a number"
-        raise _problem(text, f"{key}={value!r} must be {kind} above 0")
+        raise _problem(text, f"{key}={value!r} must be {kind} {'0 or above' if zero_ok else 'above 0'}")
     return number
 
 
 INTEGERS = ("cap", "features", "batch")
 FLOATS = ("sigma", "lr", "omega", "halflife")
+ZERO_OK = ("cap", "halflife")  # 0 means "off": no hashing, a constant learning rate
 # Options that change nothing without another: the option, the field and value it needs, in words.
 ONLY_WITH = {
     "sigma": ("encoding", "fourier", "Fourier features"),

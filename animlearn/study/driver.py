@@ -2,8 +2,9 @@
 what comes back on disk (checkpoints, paintings, result rows), so a sweep run again
 into the same folder goes on where it stopped and trains nothing twice.
 
-A job trains a trial in chunks of at most a sixth of the epochs: each chunk ends in
-a checkpoint, the point an interrupted sweep or a lost worker goes on from. A job whose
+A job trains a trial for a chunk of at most ceil(E/6) epochs, E the sweep's epochs
+(the same for every rung), or to the end of its rung if that comes first: each chunk
+ends in a checkpoint, the point an interrupted sweep or a lost worker goes on from. A job whose
 worker died runs again from there, up to the executor's retries; then its trial is
 recorded as failed, with the reason, and the sweep goes on without it. A failed trial
 is tried again when the sweep is run again.
@@ -29,7 +30,7 @@ from .halving import Halving, Step
 from .results import Row
 from .worker import Job, Outcome
 
-CHUNKS = 6  # a rung of E epochs trains in chunks of at most E / CHUNKS
+CHUNKS = 6  # a chunk is at most ceil(E / CHUNKS) epochs, E the sweep's (not a rung's)
 MAX_LOST = 3  # pools lost in a row, with no job back, before the sweep gives up
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import notebook
 from ..config import settings, spec
-from ..config.options import SHARED, StudyOptions
+from ..config.options import SHARED, StudyOptions, resolve
 from ..config.settings import Settings
 from ..errors import AnimlearnError
 from ..io import checkpoint, target
@@ -84,8 +84,7 @@ def sweep(
     `out_dir` or a sweep writing it, before anything is touched; SweepInterrupted on
     Ctrl-C, after writing the results so far (see folder.py for what a folder holds)."""
     given = {k: options.pop(k) for k in STUDY & set(options)}
-    parse = {f.name: f.metadata["parse"] for f in fields(StudyOptions)}  # nets="4x300" as render takes it
-    study = StudyOptions(**{k: parse[k](v) if parse[k] else v for k, v in given.items() if v is not None})
+    study = StudyOptions(**resolve(StudyOptions, given))
     unknown = set(options) - set(SHARED)
     if unknown:
         raise TypeError(f"sweep() got unknown option(s): {', '.join(sorted(unknown))}")
