@@ -62,3 +62,11 @@ def no_stray_renders():
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory):
+    """A small smooth picture shared by a module's sweeps."""
+    path = tmp_path_factory.mktemp("picture") / "picture.png"
+    Image.fromarray(smooth_picture(32, 24)).save(path)
+    return path

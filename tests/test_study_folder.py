@@ -27,13 +27,6 @@ SIZE = 24
 STUDY = dict(nets="1x16", seeds=2, epochs=4, size=SIZE, workers=1)
 
 
-@pytest.fixture(scope="module")
-def image(tmp_path_factory):
-    path = tmp_path_factory.mktemp("picture") / "picture.png"
-    Image.fromarray(smooth_picture(32, 24)).save(path)
-    return path
-
-
 def cli(*args, **popen):
     """A real `animlearn` process, in its own process group, Ctrl-C as a terminal sends it."""
     return subprocess.Popen(

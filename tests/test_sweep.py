@@ -21,7 +21,7 @@ import crash
 import imageio_ffmpeg
 import numpy as np
 import pytest
-from conftest import gif_frames, smooth_picture
+from conftest import gif_frames
 from PIL import Image
 
 from animlearn.api import render
@@ -42,13 +42,6 @@ NETS = "{1,2}x16"  # with 2 seeds and the Adam net below: 6 trials
 OPTIONS = dict(nets=[NETS, "1x16:relu:adam"], seeds=2, epochs=6, size=SIZE, halving=2, holdout=0.1)
 OUTPUTS = ["chart.png", "index.html", "race.gif", "race.mp4", "results.csv", "results.md", "sheet.png"]
 UNREACHABLE = "tcp://127.0.0.1:1"
-
-
-@pytest.fixture(scope="module")
-def image(tmp_path_factory):
-    path = tmp_path_factory.mktemp("picture") / "picture.png"
-    Image.fromarray(smooth_picture(32, 24)).save(path)
-    return path
 
 
 def cli(*args, **popen):

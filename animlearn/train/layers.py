@@ -101,6 +101,17 @@ def _update2(w, b, a, delta, n_out, lr):
 
 
 @njit(**OPTS)
+def _dots(A, a, coef, m):
+    """coef[t] = A[t] . a for the m deferred inputs."""
+    for t in range(m):
+        s = np.float32(0.0)
+        at = A[t]
+        for i in range(len(a)):
+            s += at[i] * a[i]
+        coef[t] = s
+
+
+@njit(**OPTS)
 def _less(out, U, coef, m):
     """out -= sum_t coef[t] U[t]: a forward product with a slice's stored rows turned
     into one with its current rows (U: the slice's deferred updates)."""
@@ -115,25 +126,9 @@ def _less(out, U, coef, m):
 def _less_t(g, A, U, d, coef, m):
     """g -= sum_t A[t] (U[t] . d): a slice's share of the backward product with the
     current matrix, from the one with the stored matrix."""
-    for t in range(m):
-        s = np.float32(0.0)
-        ut = U[t]
-        for j in range(len(d)):
-            s += ut[j] * d[j]
-        coef[t] = s
+    _dots(U, d, coef, m)
     for t in range(m):
         c = coef[t]
         at = A[t]
         for i in range(len(g)):
             g[i] -= c * at[i]
-
-
-@njit(**OPTS)
-def _dots(A, a, coef, m):
-    """coef[t] = A[t] . a for the m deferred inputs."""
-    for t in range(m):
-        s = np.float32(0.0)
-        at = A[t]
-        for i in range(len(a)):
-            s += at[i] * a[i]
-        coef[t] = s

@@ -103,20 +103,3 @@ def _apply_deferred(w, U, A, m, n_in, n_out):
             for i in range(n_in):
                 row[i] -= c * at[i]
             t += 1
-
-
-@njit(**OPTS)
-def _correct(out, U, A, v, coef, m, n):
-    """out -= sum_t U[t] (A[t] . v) over the m deferred updates: turns a product
-    with the stored matrix into one with the current one."""
-    for t in range(m):
-        s = np.float32(0.0)
-        at = A[t]
-        for i in range(len(v)):
-            s += at[i] * v[i]
-        coef[t] = s
-    for t in range(m):
-        c = coef[t]
-        ut = U[t]
-        for j in range(n):
-            out[j] -= c * ut[j]
