@@ -78,6 +78,7 @@ class PerSample:
         self.flags = team_flags(self.team.threads)
         self.rates: dict[int, float | None] = {self.team.threads: None, 1: None}  # samples/s, lately
         self.calls = 0
+        self.warm: set[int] = set()
 
     @property
     def threads(self) -> int:
@@ -91,10 +92,11 @@ class PerSample:
         member = partial(self._member, X, Y, order, lrs, threads)
         start = time.perf_counter()
         total = self.team.run(member, self.stop) if threads > 1 else member(0)
-        if len(order) >= 256:  # long enough to time
+        if len(order) >= 256 and threads in self.warm:  # long enough to time, and not a first call
             rate = len(order) / max(time.perf_counter() - start, 1e-9)
             old = self.rates[threads]
             self.rates[threads] = rate if old is None else 0.5 * (old + rate)
+        self.warm.add(threads)  # a first call may compile the kernel or start the threads
         return total
 
     def _choose(self) -> int:
