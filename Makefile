@@ -19,7 +19,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check animlearn tests benchmarks
 	$(BIN)/ruff format --check animlearn tests benchmarks
 
-# The samples in samples/ (about 7 minutes on 2 cores): a first try with no options;
+# The samples in samples/ (about 8 minutes on 2 cores, venv included): a first try with no options;
 # the README's first animation, shallow against deep, with its log; the lab's gallery.
 demo: $(STAMP)
 	$(BIN)/animlearn render samples/chelsea.jpg -o samples/chelsea.gif
