@@ -140,7 +140,7 @@ class Run:
                     )
                     self.frames_made += 1
                     if self.trainer.teamed:
-                        self.painter.wait()  # on every core, between training's turns
+                        self.painter.wait()  # on every core, while the team waits
             # slices differ by at most one sample, so their mean is the epoch's
             losses = np.mean(parts, axis=0).tolist()
             if on_epoch is not None:

@@ -61,8 +61,7 @@ class Stepper:
         self.feats = feats  # precomputed features, or None when the encoding learns
         self.coords = coords
         self.colours = colours
-        self.threads = max(1, min(threads, SPLIT))
-        self.pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads > 1 else None
+        self.pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
 
     def _part(self, idx: np.ndarray, scale: float) -> tuple:
         coords = self.coords[idx]

@@ -4,9 +4,9 @@ Every model sees the same pixels in the same shuffled order each epoch. The
 models train side by side, the cores shared out among them: one model alone gets
 them all (a large network's per-sample SGD on a team of threads, sgd.py;
 mini-batch optimizers, optim.py), two on two cores get one each. The kernels and
-BLAS release the GIL. Per-sample SGD runs on
-features encoded once. An epoch runs in chunks so a NaN is seen within it; a
-stop request reaches the kernels at once.
+BLAS release the GIL. Per-sample SGD runs on features encoded once. An epoch runs
+in chunks so a NaN or a stop is seen within it; a stop also releases a team's
+barriers at once.
 """
 
 from __future__ import annotations
