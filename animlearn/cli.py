@@ -24,6 +24,7 @@ from .flags import command, deferred
 
 if TYPE_CHECKING:
     from .api import RenderResult
+    from .study.results import Row, Summary
     from .study.sweep import SweepResult
 
 
@@ -139,8 +140,9 @@ RENDER_SWITCHES = command(
 )
 
 
-def sweep_command(image: Path, output: Path, **options: Any) -> None:
-    """Train many networks on IMAGE, each alone, rank them, and write the study into a folder."""
+def sweep_command(images: list[Path], output: Path, **options: Any) -> None:
+    """Train many networks on one picture or several, each alone, rank them, and write the study
+    (a web page, a leaderboard, pictures) into a folder."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # the driver only draws; workers train
     from .progress import SweepBar
     from .study.sweep import SweepInterrupted, sweep
@@ -148,7 +150,7 @@ def sweep_command(image: Path, output: Path, **options: Any) -> None:
     signal.signal(signal.SIGTERM, _sigterm)
     with _user_errors(), SweepBar() as bar:
         try:
-            result = sweep(image, output, on_progress=bar.update, **deferred(options, {"yes"}))
+            result = sweep(images, output, on_progress=bar.update, **deferred(options, {"yes"}))
         except SweepInterrupted as e:
             r = e.result
             wrote = ", ".join(p.name for p in r.outputs)  # only what was written before the Ctrl-C
@@ -161,19 +163,37 @@ def sweep_command(image: Path, output: Path, **options: Any) -> None:
 
 
 def leaderboard(result: SweepResult, shown: int = 5) -> str:
-    """The closing lines: the best trials, and where everything went."""
+    """The closing lines: the best trials (networks, over several pictures), and where everything went."""
+    from .study import results
+
     lines = [f"{result.trials} trials in {result.seconds:.0f} s; best:"]
-    for k, r in enumerate(result.rows[:shown], start=1):
-        held = "" if r.holdout_psnr is None else f", hidden {r.holdout_psnr:.2f} dB"
-        lines.append(f"  {k}. {r.label}  " + (r.status if r.status != "ok" else f"{r.psnr:.2f} dB{held}"))
+    if results.pictures(result.rows):
+        lines += [_network(k, s) for k, s in enumerate(results.summarise(result.rows)[:shown], start=1)]
+    else:
+        lines += [_trial(k, r) for k, r in enumerate(result.rows[:shown], start=1)]
     return "\n".join([*lines, *(f"wrote {p}" for p in result.outputs)])
+
+
+def _trial(k: int, r: Row) -> str:
+    held = "" if r.holdout_psnr is None else f", hidden {r.holdout_psnr:.2f} dB"
+    return f"  {k}. {r.label}  " + (r.status if r.status != "ok" else f"{r.psnr:.2f} dB{held}")
+
+
+def _network(k: int, s: Summary) -> str:
+    """A spec's mean over its trials, and each picture's."""
+    if s.score is None:
+        return f"  {k}. {s.spec}  diverged"
+    each = ", ".join(f"{name} {v.mean:.2f}" for name, v in s.pictures.items() if v is not None)
+    return f"  {k}. {s.spec}  {s.score:.2f} dB ({each})"
 
 
 FolderOption = Annotated[
     Path,
     typer.Option("-o", "--output", help="Folder for the study (made if missing).", rich_help_panel="Output"),
 ]
-command(app, "sweep", sweep_command, [(StudyOptions, None), (Settings, SHARED)], IMAGE, FolderOption)
+IMAGES_HELP = "The pictures to learn; with several, networks rank by their mean over them."
+IMAGES = ("images", Annotated[list[Path], typer.Argument(metavar="IMAGE", help=IMAGES_HELP)])
+command(app, "sweep", sweep_command, [(StudyOptions, None), (Settings, SHARED)], IMAGES, FolderOption)
 
 
 @app.command("paint")

@@ -55,18 +55,30 @@ def test_duplicates_are_dropped_by_canonical_text_in_first_seen_order():
 
 def test_trials_are_every_spec_with_every_seed_seed_major_and_big_sweeps_need_yes():
     nets = specs([EXAMPLE])
-    made = trials(nets, 3, {"size": 128, "lr": 0.1})
+    made = trials(nets, 3, {"a": {"size": 128, "lr": 0.1}})
     assert len(made) == 24
     assert [(t.spec, t.seed) for t in made[:9]] == [(n.text(), 0) for n in nets] + [(nets[0].text(), 1)]
     assert len({t.id for t in made}) == 24 and all(len(t.id) == 12 and t.id.isalnum() for t in made)
     assert made[8].label == "2 × 64 relu · fourier 256 σ 10 · adam · seed 1"
-    again = trials(specs(["2x64:adam:relu:fourier"]), 1, {"lr": 0.1, "size": 128})
+    again = trials(specs(["2x64:adam:relu:fourier"]), 1, {"b": {"lr": 0.1, "size": 128}})
     assert again[0].id == made[0].id  # the same network, seed and settings: the same folder
     assert trial_id(nets[0], 0, {"size": 64, "lr": 0.1}) != made[0].id
     with pytest.raises(AnimlearnError, match="--seeds 0"):
-        trials(nets, 0, {})
+        trials(nets, 0, {"a": {}})
     confirm(CONFIRM_ABOVE, yes=False)
     confirm(CONFIRM_ABOVE + 1, yes=True)
+
+
+def test_trials_on_several_pictures_are_named_for_them_and_keep_one_picture_ids():
+    nets = specs(["{2,3}x16"])
+    one = trials(nets, 1, {"cat": {"picture": "c1"}})
+    two = trials(nets, 2, {"cat": {"picture": "c1"}, "dog": {"picture": "d1"}})
+    assert [(t.seed, t.picture, t.spec) for t in two[:4]] == [
+        (0, "cat", "2x16"), (0, "cat", "3x16"), (0, "dog", "2x16"), (0, "dog", "3x16")
+    ]  # fmt: skip
+    assert [t.id for t in two[:2]] == [t.id for t in one]  # adding a picture keeps the first's trials
+    assert len({t.id for t in two}) == 8
+    assert two[2].label == "2 × 16 · seed 0 · dog" and one[0].label == "2 × 16 · seed 0"
     with pytest.raises(AnimlearnError, match="--yes"):
         confirm(CONFIRM_ABOVE + 1, yes=False)
 
@@ -196,7 +208,7 @@ def test_results_files_round_trip_and_foreign_files_are_refused(tmp_path):
     with pytest.raises(AnimlearnError, match="not a sweep's results"):
         read(tmp_path)
     write(rows, tmp_path)
-    text = (tmp_path / "results.csv").read_text().replace(",ok,\n", ",fine,\n")  # status, then note
+    text = (tmp_path / "results.csv").read_text().replace(",ok,,\n", ",fine,,\n")  # status, note, picture
     (tmp_path / "results.csv").write_text(text)
     with pytest.raises(AnimlearnError, match="line 2: status 'fine'"):
         read(tmp_path)

@@ -90,7 +90,7 @@ def test_the_sheet_shows_the_target_then_every_trial_in_rank_order_with_titles(s
     entries[3] = trial(study, "late", 4, solid(colours[3]), stopped_at=2)  # fewer epochs, marked so
     entries = [entries[k] for k in (4, 0, 5, 2, 1, 3)]  # the runner's order is not the rank's
     path = study / "sheet.png"
-    sheet(path, target(), entries)
+    sheet(path, {"": target()}, entries)
     image = np.asarray(Image.open(path).convert("RGB"))
     found = boxes(image, [TARGET_COLOUR, *colours])
     assert all(b is not None for b in found), "the target and every trial are on the sheet"
@@ -107,7 +107,7 @@ def test_a_sheet_of_fifty_trials_is_a_near_square_grid_in_rank_order(study):
     colours = distinct(50)
     entries = [trial(study, f"t{r}", r, solid(colours[r - 1])) for r in range(50, 0, -1)]
     path = study / "sheet.png"
-    sheet(path, target(), entries)
+    sheet(path, {"": target()}, entries)
     image = np.asarray(Image.open(path).convert("RGB"))
     found = boxes(image, [TARGET_COLOUR, *colours])
     lefts = sorted({b[1] for b in found})
@@ -178,7 +178,7 @@ def near(image, box, colour, tolerance=8, margin=0):
 def test_the_race_shows_the_top_trials_for_the_longest_ones_epochs_holding_those_that_stopped(study):
     entries, reds, blues = racers(study)
     paths = [study / "race.gif", study / "race.mp4"]
-    race(paths, target(), entries, top=2, fps=10, hold=0, quality=90)
+    race(paths, {"": target()}, entries, top=2, fps=10, hold=0, quality=90)
     assert files(study) == ["race.gif", "race.mp4"], "no temporary file left"
     frames, movie = gif_frames(paths[0]), read_mp4(paths[1])
     assert len(frames) == len(movie) == 6, "one frame per epoch of the longest of the top two"
@@ -210,7 +210,7 @@ def test_an_error_midway_leaves_no_partial_file_and_an_older_one_untouched(study
     nearest = gif._nearest
     monkeypatch.setattr(gif, "_nearest", full_disk)
     with pytest.raises(AnimlearnError, match="No space left"):
-        race([old, study / "new.gif"], target(), entries, top=2, fps=10, hold=0, quality=90)
+        race([old, study / "new.gif"], {"": target()}, entries, top=2, fps=10, hold=0, quality=90)
     assert files(study) == ["race.gif"] and old.read_bytes() == b"an older race"
 
     def broken_save(self, fp, *args, **kwargs):
@@ -219,7 +219,7 @@ def test_an_error_midway_leaves_no_partial_file_and_an_older_one_untouched(study
         raise OSError(errno.EIO, "Input/output error")
 
     monkeypatch.setattr(Image.Image, "save", broken_save)
-    for make in (lambda p: sheet(p, target(), entries), lambda p: draw_chart(p, entries, 2)):
+    for make in (lambda p: sheet(p, {"": target()}, entries), lambda p: draw_chart(p, entries, 2)):
         with pytest.raises(AnimlearnError, match="Input/output error"):
             make(study / "pictures.png")
         assert files(study) == ["race.gif"]
@@ -229,7 +229,7 @@ def test_a_trial_whose_paintings_are_gone_is_named_and_nothing_is_written(study)
     entries, _, _ = racers(study)
     entries[1].paintings.unlink()
     with pytest.raises(AnimlearnError, match="trials/a/paintings.npy"):
-        sheet(study / "sheet.png", target(), entries)
+        sheet(study / "sheet.png", {"": target()}, entries)
     with pytest.raises(AnimlearnError, match="trials/a/paintings.npy"):
-        race([study / "race.mp4"], target(), entries, top=2, fps=10, hold=0, quality=90)
+        race([study / "race.mp4"], {"": target()}, entries, top=2, fps=10, hold=0, quality=90)
     assert files(study) == []

@@ -192,7 +192,7 @@ def study(image, folder, workers=2, **options):
     """A Study planned as sweep() plans it, run on a Recorder."""
     options = {"size": SIZE, **options}
     given = {k: options.pop(k) for k in ("nets", "seeds", "halving")}
-    plan = sweep_module._plan(image, folder, StudyOptions(**given), options)[0]
+    plan = sweep_module._plan([image], folder, StudyOptions(**given), options)[0]
     driver, recorder = Study(plan), Recorder(workers)
     try:
         driver.run(recorder)

@@ -21,6 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import AnimlearnError
 from . import results
 from .executors import Cluster, Local
@@ -34,17 +36,27 @@ CHUNKS = 6  # a chunk is at most ceil(E / CHUNKS) epochs, E the sweep's (not a r
 MAX_LOST = 3  # pools lost in a row, with no job back, before the sweep gives up
 
 
+@dataclass(frozen=True)
+class Picture:
+    """One of the study's pictures, as workers get it and the pages show it."""
+
+    name: str  # the file's name without its extension, made unique within the study
+    data: bytes  # the file's bytes
+    suffix: str  # its extension, so the reader knows the format
+    digest: str  # of its pixels at the study's size: what the trials' checkpoints record
+    pixels: np.ndarray  # (h, w, 3) uint8 at the study's size
+
+
 @dataclass
 class Plan:
     trials: list[Trial]
     settings: dict[str, Any]  # the Settings fields every trial shares: epochs, size, lr, lr_scale, holdout
     eta: int | None  # successive halving's; None: every trial trains to the end
     grace: int | None  # epochs before the first rung can judge a trial; None: a quarter of the epochs
-    picture: bytes
-    suffix: str
+    pictures: dict[str, Picture]
     folder: Path
-    study: dict[str, Any]  # what study.json records: the picture's digest, the line-up, the settings
-    parameters: dict[str, int]  # each spec's, for a trial that failed before it reported them
+    study: dict[str, Any]  # what study.json records: the pictures' digests, the line-up, the settings
+    parameters: dict[tuple[str, str], int]  # each spec's on each picture, for a trial that failed early
 
     @property
     def epochs(self) -> int:
@@ -66,8 +78,9 @@ class Study:
         self.plan, self.on_progress = plan, on_progress
         self.trials = {t.id: t for t in plan.trials}
         kept = [r for r in results.read(plan.folder) if r.trial in self.trials and r.rung <= plan.epochs]
-        self.rows = [r for r in kept if r.status != "failed"]  # a failed trial is tried again
-        repeats: dict[str, list[str]] = {}  # a spec's seeds are judged together, as one
+        named = [replace(r, picture=self.trials[r.trial].picture) for r in kept]  # a file may be renamed
+        self.rows = [r for r in named if r.status != "failed"]  # a failed trial is tried again
+        repeats: dict[str, list[str]] = {}  # a spec's seeds and pictures are judged together, as one
         for t in plan.trials:
             repeats.setdefault(t.spec, []).append(t.id)
         records = results.records(self.rows)
@@ -80,7 +93,7 @@ class Study:
 
     def folder(self, trial: str) -> TrialFolder:
         t = self.trials[trial]
-        return TrialFolder(self.plan.folder, t.id, t.spec, t.seed, self.plan.study["picture"])
+        return TrialFolder(self.plan.folder, t.id, t.spec, t.seed, self.plan.pictures[t.picture].digest)
 
     def run(self, workers: Local | Cluster) -> None:
         """Until the scheduler has decided everything; Ctrl-C stops it between any two results."""
@@ -136,8 +149,8 @@ class Study:
             return True
         meta = self.folder(step.trial).saved()
         done = _outcome(meta, step.trial, meta["epochs_done"]) if meta else None
-        spec = self.trials[step.trial].spec
-        lost = Outcome(step.trial, 0, self.plan.parameters[spec], [], [], (), b"", 0.0)
+        t = self.trials[step.trial]
+        lost = Outcome(step.trial, 0, self.plan.parameters[t.spec, t.picture], [], [], (), b"", 0.0)
         self._finish(step, done or lost, failed=why if tries == 1 else f"{why}; {tries} tries")
         return False
 
@@ -149,8 +162,8 @@ class Study:
         start = done if done is not None and done <= step.stop else None
         until = min(step.stop, (start or 0) + self.chunk)
         data = folder.checkpoint.read_bytes() if start else None
-        p = self.plan
-        return Job(trial.id, trial.spec, trial.seed, p.picture, p.suffix, p.settings, until, data)
+        p = self.plan.pictures[trial.picture]
+        return Job(trial.id, trial.spec, trial.seed, p.data, p.suffix, self.plan.settings, until, data)
 
     def _measured(self, step: Step) -> Outcome | None:
         """The step's result read from the trial's checkpoint, if that has trained to its
@@ -172,7 +185,7 @@ class Study:
         status = "failed" if failed else "diverged" if outcome.diverged else "ok"
         row = Row(
             trial.id, trial.spec, trial.seed, trial.label, outcome.parameters, step.stop, outcome.epochs,
-            None, psnr, held, outcome.seconds, status, failed or outcome.diverged,
+            None, psnr, held, outcome.seconds, status, failed or outcome.diverged, trial.picture,
         )  # fmt: skip
         self.rows = [r for r in self.rows if (r.trial, r.rung) != (row.trial, row.rung)] + [row]
         self.scheduler.report(step.trial, step.stop, row.score)
@@ -188,8 +201,11 @@ class Study:
         return sum((t, self.scheduler.stopped_at(t)) in measured for t in self.trials)
 
     def final_rows(self) -> list[Row]:
-        """Every row, with where halving stopped each trial as far as it is decided."""
-        return [replace(r, stopped_at=self.scheduler.stopped_at(r.trial)) for r in self.rows]
+        """Every row, with where halving stopped each trial as far as it is decided, in the
+        trials' order (seed, picture, spec), then by rung: the same file whatever order they ended in."""
+        order = {t: k for k, t in enumerate(self.trials)}
+        rows = sorted(self.rows, key=lambda r: (order[r.trial], r.rung))
+        return [replace(r, stopped_at=self.scheduler.stopped_at(r.trial)) for r in rows]
 
     def write(self) -> None:
         results.write(self.final_rows(), self.plan.folder)

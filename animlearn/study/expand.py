@@ -118,12 +118,13 @@ def specs(patterns: Sequence[str]) -> list[NetSpec]:
 
 @dataclass(frozen=True)
 class Trial:
-    """One network trained from one seed."""
+    """One network trained from one seed on one picture."""
 
     id: str  # 12 hex digits, a folder name: the same trial gets the same id in any sweep
     spec: str  # canonical spec text
     seed: int
-    label: str  # for people: '3 × 256 relu · fourier 256 σ 10 · adam · seed 1'
+    label: str  # for people: '3 × 256 relu · fourier 256 σ 10 · adam · seed 1' (· picture, if several)
+    picture: str = ""  # the picture's name in the study
 
 
 def trial_id(spec: NetSpec, seed: int, context: Mapping[str, object]) -> str:
@@ -132,17 +133,27 @@ def trial_id(spec: NetSpec, seed: int, context: Mapping[str, object]) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
-def trials(nets: Sequence[NetSpec], seeds: int, context: Mapping[str, object]) -> list[Trial]:
-    """Each spec with seeds 0..seeds-1, seed-major so every network gets a first run early.
+def trials(nets: Sequence[NetSpec], seeds: int, contexts: Mapping[str, Mapping[str, object]]) -> list[Trial]:
+    """Each spec with seeds 0..seeds-1 on each picture, seed-major so every network gets a
+    first run early.
 
-    `context` holds the settings besides spec and seed that change the weights (the
-    picture's digest, size, lr, lr-scale, hold-out), never the epochs: a trial trained to
-    20 epochs and later to 60 is one trial, which is what lets halving resume it."""
+    `contexts` maps each picture's name to the settings besides spec and seed that change
+    the weights (the picture's digest, size, lr, lr-scale, hold-out), never the epochs: a
+    trial trained to 20 epochs and later to 60 is one trial, which is what lets halving
+    resume it."""
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise AnimlearnError(f"--seeds {seeds!r}: give a whole number, 1 or more")
+    named = len(contexts) > 1
     return [
-        Trial(trial_id(spec, seed, context), spec.text(), seed, f"{spec.label()} · seed {seed}")
+        Trial(
+            trial_id(spec, seed, context),
+            spec.text(),
+            seed,
+            f"{spec.label()} · seed {seed}" + (f" · {picture}" if named else ""),
+            picture,
+        )  # fmt: skip
         for seed in range(seeds)
+        for picture, context in contexts.items()
         for spec in nets
     ]
 

@@ -1,7 +1,7 @@
 """A study folder: what study it holds (study.json), which sweep is writing it (sweep.lock),
 and each trial's files (TrialFolder), kept in agreement.
 
-study.json records the picture's digest, the line-up (specs and seeds) and the settings
+study.json records the pictures' digests, the line-up (specs and seeds) and the settings
 that shape the weights (size, lr, lr-scale, hold-out), the things a trial's id hashes,
 and the schedule it was last run with (epochs, halving, grace). The same command
 resumes the study, and so does one with another schedule: a longer study goes on from
@@ -35,7 +35,7 @@ CHECKPOINT, PAINTINGS = "trial.ckpt", "paintings.npy"
 
 def _describe(key: str, there: Any, here: Any) -> str:
     if key == "picture":
-        return "another picture"
+        return "another picture" if isinstance(here, str) else "other pictures"
     if key == "nets" and there:
         return f"other networks ({len(there)} specs, the first {there[0]!r})"
     return f"--{key.replace('_', '-')} {there!r}, not {here!r}"

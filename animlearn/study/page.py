@@ -43,9 +43,10 @@ RACES = ("race.mp4", "race.gif")  # the first found is embedded
 class Report:
     """A study folder's index.html, kept up to date."""
 
-    def __init__(self, folder: Path, target: np.ndarray, settings: dict):
+    def __init__(self, folder: Path, targets: dict[str, np.ndarray], settings: dict):
+        """`targets`: the study's pictures by name, at the size the trials learn them."""
         self.folder, self.settings = folder, settings
-        self.target = web.picture_uri(target, QUALITY)
+        self.targets = {name: web.picture_uri(pixels, QUALITY) for name, pixels in targets.items()}
         self.cached: dict[Path, tuple[int, object]] = {}  # a file's mtime and what was read from it
 
     def progress(self, hear: Callable | None) -> Callable:
@@ -95,12 +96,14 @@ class Report:
         hidden = any(r.holdout_psnr is not None for r in rows)
         metric = "PSNR on hidden pixels" if hidden else "PSNR"
         ranked = results.rank(rows)
-        best = ranked[0].trial if ranked else ""
+        best = ranked[0] if ranked else None
         reload = RELOAD if status == "running" else 0
+        on = f" on {len(self.targets)} pictures" if len(self.targets) > 1 else ""
+        a, b = (best.trial, self._target(best.picture)) if best else ("", "target")
         parts = [
-            web.head(f"animlearn study: {len(ranked)} trials", STYLE, None),
-            f'<body data-reload="{reload}" data-a="{escape(best)}">',
-            f"<h1>A study of {len(ranked)} trials</h1>{_status(status, ranked, epochs)}",
+            web.head(f"animlearn study: {len(ranked)} trials{on}", STYLE, None),
+            f'<body data-reload="{reload}" data-a="{escape(a)}" data-b="{escape(b)}">',
+            f"<h1>A study of {len(ranked)} trials{on}</h1>{_status(status, ranked, epochs)}",
             f"<h2>Leaderboard</h2>{board(rows, lr, epochs, status)}",
             f"<h2>Learning curves</h2><p>{metric} after each epoch, a line per trial; hover or "
             "click a line or a row to light the other.</p>",
@@ -124,14 +127,23 @@ class Report:
         keys = [r.spec for r in ranked]
         return f'<div id="curves">{web.chart(series, a, ["#7a8ca0"] * len(series), keys)}</div>'
 
+    def _target(self, picture: str) -> str:
+        """The id of a picture's target among the thumbnails."""
+        return f"target:{picture}" if len(self.targets) > 1 else "target"
+
     def thumbs(self, ranked: list[Row]) -> str:
-        cells = [_thumb("target", "target", "", self.target, "the picture")]
-        for n, r in enumerate(ranked, start=1):
-            uri = self.painting(r.trial)
-            if uri is not None:
-                score = "diverged" if r.score is None else f"{r.score:.2f} dB"
-                cells.append(_thumb(r.trial, f"#{n} {r.label}", r.spec, uri, score))
-        return f'<div class="thumbs">{"".join(cells)}</div>'
+        """A row of thumbnails per picture: its target, then its trials best first."""
+        out = []
+        for name, target in self.targets.items():
+            cells = [_thumb(self._target(name), name, "", target, "the picture")]
+            for n, r in enumerate(ranked, start=1):
+                uri = self.painting(r.trial) if r.picture == name else None
+                if uri is not None:
+                    score = "diverged" if r.score is None else f"{r.score:.2f} dB"
+                    cells.append(_thumb(r.trial, f"#{n} {r.label}", r.spec, uri, score))
+            head = f"<h3>{escape(name)}</h3>" if len(self.targets) > 1 else ""
+            out.append(f'{head}<div class="thumbs">{"".join(cells)}</div>')
+        return "\n".join(out)
 
 
 def _scores(path: Path) -> dict:
@@ -179,11 +191,12 @@ def _spread(s: results.Spread | None) -> str:
 
 def board(rows: list[Row], lr: float, epochs: int, status: str) -> str:
     """The leaderboard: a row per spec (results.md's lines), its parts as columns."""
-    lines = results.summarise(rows)
+    lines, names = results.summarise(rows), results.pictures(rows)
     hidden = any(s.holdout_psnr for s in lines)
     cols = mattered.columns([s.spec for s in lines], lr)
     head = ["rank", "network", *cols, "parameters", "PSNR trained", *["PSNR hidden"] * hidden]
-    head += ["seeds", "epochs", "seconds", "status"]
+    head += [f"PSNR {name}" for name in names]
+    head += ["seeds" if not names else "trials", "epochs", "seconds", "status"]
     body = []
     finals = results.finals(rows)
     for n, s in enumerate(lines, start=1):
@@ -193,14 +206,17 @@ def board(rows: list[Row], lr: float, epochs: int, status: str) -> str:
         cells += [_cell(_number(p.get(c, "")), p.get(c, "")) for c in cols]
         cells += [_cell(s.parameters, f"{s.parameters:,}"), _spread(s.psnr)]
         cells += [_spread(s.holdout_psnr)] * hidden
+        cells += [_spread(s.pictures.get(name)) for name in names]
         cells += [_cell(s.seeds, f"{s.seeds} of {s.trials}"), _cell(s.epochs, str(s.epochs))]
         cells += [_cell(s.seconds, f"{s.seconds:.1f}"), _cell(None, _state(mine, status, epochs))]
         body.append(f'<tr data-key="{escape(s.spec)}">{"".join(cells)}</tr>')
     heads = "".join(f"<th>{escape(h)}</th>" for h in head)
-    note = (
-        "<p><small>PSNR in dB: mean ± sample standard deviation over the seeds that reached "
-        "the epoch shown.</small></p>"
-    )
+    every = "trials (seeds on every picture)" if names else "seeds"
+    note = f"<p><small>PSNR in dB: mean ± sample standard deviation over the {every} that reached"
+    note += " the epoch shown"
+    if names:
+        note += f"; a picture's column: {'hidden pixels' if hidden else 'PSNR'} over its seeds there"
+    note += ".</small></p>"
     table = f'<table id="board"><thead><tr>{heads}</tr></thead><tbody>{"".join(body)}</tbody></table>'
     return f'<div class="wide">{table}</div>{note}'
 

@@ -27,7 +27,7 @@ STYLE = (
 SCRIPT = r"""
 const $ = (s, r = document) => r.querySelector(s), $$ = (s, r = document) => [...r.querySelectorAll(s)];
 const state = Object.fromEntries(new URLSearchParams(location.hash.slice(1)));
-state.a ??= document.body.dataset.a; state.b ??= 'target';
+state.a ??= document.body.dataset.a; state.b ??= document.body.dataset.b;
 const save = () => history.replaceState(null, '', '#' + new URLSearchParams(state));
 
 function value(row, col) {

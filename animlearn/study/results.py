@@ -2,11 +2,13 @@
 results.csv (every row, read back to resume) and results.md (a leaderboard to paste).
 
 Specs are compared at the same epoch: a spec's leaderboard line is the mean of every one
-of its seeds at the furthest rung all of them reached (halving stops a spec's seeds
-together), and lines rank by that epoch, then by score: hold-out PSNR when there is one,
-else PSNR. A spec with a diverged seed ranks last: no spec ranks on its lucky seed. The
-spread is the sample standard deviation (n - 1) over the seeds: a study of 3 to 5 seeds
-is what it is usually quoted from. Trials rank within their spec's place."""
+of its trials (its seeds, on every picture of the study) at the furthest rung all of them
+reached (halving stops a spec's trials together), and lines rank by that epoch, then by
+score: hold-out PSNR when there is one, else PSNR. With several pictures, each picture's
+mean over the seeds is a column of its own. A spec with a diverged trial ranks last: no
+spec ranks on its lucky seed. The spread is the sample standard deviation (n - 1) over
+the trials: a study of 3 to 5 seeds is what it is usually quoted from. Trials rank
+within their spec's place."""
 
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ class Row:
     seconds: float  # training time so far, over all its rungs
     status: Status
     note: str = ""  # why it diverged or failed
+    picture: str = ""  # the picture's name in the study
 
     @property
     def score(self) -> float | None:
@@ -86,10 +89,10 @@ def best_first(score: float | None) -> tuple[int, float]:
 
 def rank(rows: Iterable[Row]) -> list[Row]:
     """Each trial's final row, best first: by its spec's place on the leaderboard (a seed
-    ranks no higher than its spec), then by its own score; exact ties go by seed."""
+    ranks no higher than its spec), then by its own score; exact ties go by seed, then picture."""
     rows = list(rows)
     place = {s.spec: k for k, s in enumerate(summarise(rows))}
-    return sorted(finals(rows), key=lambda r: (place[r.spec], best_first(r.score), r.seed))
+    return sorted(finals(rows), key=lambda r: (place[r.spec], best_first(r.score), r.seed, r.picture))
 
 
 @dataclass(frozen=True)
@@ -111,17 +114,18 @@ def spread(values: list[float]) -> Spread:
 
 @dataclass(frozen=True)
 class Summary:
-    """A spec over its seeds at one epoch, as a leaderboard line."""
+    """A spec over its trials (seeds, times pictures) at one epoch, as a leaderboard line."""
 
     spec: str
     parameters: int
     epochs: int  # the rung every seed reached: where the spec is compared with others
-    seeds: int  # seeds measured at `epochs`
-    trials: int  # seeds run
-    diverged: int  # seeds that diverged by `epochs`
+    seeds: int  # trials measured at `epochs`: seeds, times pictures
+    trials: int  # trials run
+    diverged: int  # trials that diverged by `epochs`
     psnr: Spread | None  # over every seed measured; None if one diverged
     holdout_psnr: Spread | None
     seconds: float  # mean training time of the seeds measured
+    pictures: dict[str, Spread | None]  # each picture's score over its seeds (None: one diverged)
 
     @property
     def score(self) -> float | None:
@@ -142,6 +146,10 @@ def _summary(mine: list[Row]) -> Summary:
     ok = [r for r in at if r.status == "ok"]
     hidden = [r.holdout_psnr for r in ok if r.holdout_psnr is not None]
     clean = len(ok) == len(at)
+    pictures = {
+        name: spread([r.score for r in there]) if all(r.score is not None for r in there) else None
+        for name, there in _by(at, "picture").items()
+    }
     return Summary(
         spec=mine[0].spec,
         parameters=mine[0].parameters,
@@ -152,6 +160,7 @@ def _summary(mine: list[Row]) -> Summary:
         psnr=spread([r.psnr for r in ok if r.psnr is not None]) if clean else None,
         holdout_psnr=spread(hidden) if clean and hidden else None,
         seconds=statistics.fmean(r.seconds for r in at),
+        pictures=pictures,
     )
 
 
@@ -161,22 +170,29 @@ def summarise(rows: Iterable[Row]) -> list[Summary]:
 
 
 def _epochs(s: Summary, word: str = "diverged") -> str:
-    """`word`: what befell the seeds that did not finish (diverged, or failed)."""
+    """`word`: what befell the trials that did not finish (diverged, or failed)."""
+    runs = "seeds" if len(s.pictures) < 2 else "trials"
     if s.diverged == s.seeds:
         return f"{word} by {s.epochs}"
     if s.diverged:
-        return f"{s.epochs} ({s.diverged} of {s.seeds} seeds {word})"
-    return f"{s.epochs}" + ("" if s.seeds == s.trials else f" ({s.seeds} of {s.trials} seeds so far)")
+        return f"{s.epochs} ({s.diverged} of {s.seeds} {runs} {word})"
+    return f"{s.epochs}" + ("" if s.seeds == s.trials else f" ({s.seeds} of {s.trials} {runs} so far)")
+
+
+def pictures(rows: Iterable[Row]) -> list[str]:
+    """The study's pictures by name, in first-seen order, if it has several; else none."""
+    names = list(dict.fromkeys(r.picture for r in rows))
+    return names if len(names) > 1 else []
 
 
 def markdown(rows: Iterable[Row]) -> str:
     """A GitHub-flavoured Markdown leaderboard with a line saying how to read it, and why
     each failed trial failed."""
     rows = list(rows)
-    lines = summarise(rows)
+    lines, names = summarise(rows), pictures(rows)
     hidden = any(s.holdout_psnr for s in lines)
     head = ["rank", "network", "parameters", "PSNR trained (dB)"] + ["PSNR hidden (dB)"] * hidden
-    head += ["epochs", "seconds"]
+    head += [f"{name} (dB)" for name in names] + ["epochs", "seconds"]
     out = [
         "| " + " | ".join(head) + " |",
         "|" + "|".join("---" if h == "network" else "---:" for h in head) + "|",
@@ -184,19 +200,31 @@ def markdown(rows: Iterable[Row]) -> str:
     failed = {r.spec for r in finals(rows) if r.status == "failed"}
     for n, s in enumerate(lines, 1):
         word = "failed" if s.spec in failed else "diverged"
-        cells = [str(n), f"`{s.spec}`", f"{s.parameters:,}", s.psnr.text() if s.psnr else word]
+        cells = [str(n), f"`{s.spec}`", f"{s.parameters:,}", _text(s.psnr, word)]
         if hidden:
-            cells.append(s.holdout_psnr.text() if s.holdout_psnr else word)
+            cells.append(_text(s.holdout_psnr, word))
+        cells += [_text(s.pictures.get(name), word) for name in names]
         cells += [_epochs(s, word), f"{s.seconds:.1f}"]
         out.append("| " + " | ".join(cells) + " |")
     by = "hidden-pixel PSNR" if hidden else "PSNR"
+    every = "every seed on every picture" if names else "every seed"
     note = (
         f"Ranked by the furthest epoch reached, then {by}; mean ± sample standard deviation over "
-        "every seed at that epoch (a spec with a diverged seed ranks last); seconds of training per seed."
+        f"{every} at that epoch (a spec with a diverged seed ranks last); seconds of training per trial."
     )
+    if names:
+        note += f" A picture's column: the {by} of its seeds there."
     text = "\n".join(out) + "\n\n" + note + "\n"
-    failures = [f"- `{r.spec}` seed {r.seed} failed: {r.note}" for r in finals(rows) if r.status == "failed"]
+    failures = [
+        f"- `{r.spec}` seed {r.seed}{f' on {r.picture}' if names else ''} failed: {r.note}"
+        for r in finals(rows)
+        if r.status == "failed"
+    ]
     return text + "".join(f"\n{line}" for line in failures) + ("\n" if failures else "")
+
+
+def _text(s: Spread | None, word: str) -> str:
+    return s.text() if s else word
 
 
 def _cell(value: object) -> object:
@@ -239,6 +267,7 @@ def _row(values: dict[str, str]) -> Row:
         seconds=float(values["seconds"]),
         status=status,
         note=values["note"],
+        picture=values.get("picture", ""),
     )
 
 
@@ -250,7 +279,7 @@ def read(folder: Path) -> list[Row]:
     try:
         with open(path, newline="") as f:
             table = csv.DictReader(f)
-            if tuple(table.fieldnames or ()) != COLUMNS:
+            if tuple(table.fieldnames or ()) not in (COLUMNS, COLUMNS[:-1]):  # older: no picture
                 raise AnimlearnError(
                     f"{path}: not a sweep's results; move it away or choose another -o folder"
                 )

@@ -8,7 +8,7 @@ one painting at a time instead of holding them all.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +39,7 @@ class Entry:
     stopped_at: int | None  # the epoch it stopped at before the sweep's end; None: it trained to the end
     rank: int  # 1 is the best
     paintings: Path  # its .npy of kept paintings (see save_paintings)
+    picture: str = ""  # the name of the study's picture it learned
 
 
 def save_paintings(path: Path, frames: Sequence[np.ndarray]) -> None:
@@ -123,13 +124,29 @@ def _cell(title: str, picture: np.ndarray, k: int) -> np.ndarray:
     return composer.compose([enlarge(picture, k)])[: composer.cell_height]
 
 
-def sheet(path: Path, target: np.ndarray, entries: Sequence[Entry]) -> None:
-    """A PNG contact sheet: the target, then every trial's final painting best first, each
-    titled with its rank, network, seed and PSNR; a near-square grid, written atomically."""
+def sheet(path: Path, targets: Mapping[str, np.ndarray], entries: Sequence[Entry]) -> None:
+    """A PNG contact sheet: for each picture (by name in `targets`) its target, then every
+    trial's final painting on it best first, each titled with its rank, network, seed and
+    PSNR; a near-square grid per picture, one below the other, written atomically."""
+    named = len(targets) > 1
+    grids = [
+        _grid(name if named else "target", pixels, [e for e in ranked(entries) if e.picture == name])
+        for name, pixels in targets.items()
+    ]
+    size = (max(g.width for g in grids), sum(g.height - GAP for g in grids) + GAP)
+    image = Image.new("RGB", size, BACKGROUND)
+    top = 0
+    for grid in grids:
+        image.paste(grid, (0, top))
+        top += grid.height - GAP  # the grids share the gap between them
+    _save(np.asarray(image), path)
+
+
+def _grid(name: str, target: np.ndarray, order: list[Entry]) -> Image.Image:
+    """One picture's part of the sheet: its target, titled `name`, then `order`'s paintings."""
     h, w = target.shape[:2]
     k = max(1, math.ceil(SHEET_SIDE / max(w, h)))
-    order = ranked(entries)
-    titles = ["target"]
+    titles = [name]
     for e in order:
         stop = f"\nstopped at epoch {e.stopped_at}" if e.stopped_at is not None else ""
         titles.append(f"#{e.rank} {e.label}\nseed {e.seed} · {score(e)}{stop}")
@@ -140,12 +157,11 @@ def sheet(path: Path, target: np.ndarray, entries: Sequence[Entry]) -> None:
     ch, cw = cells[0].shape[:2]
     columns = min(len(cells), max(1, round(math.sqrt(len(cells) * ch / cw))))
     rows = math.ceil(len(cells) / columns)
-    size = (columns * (cw + GAP) + GAP, rows * (ch + GAP) + GAP)
-    image = Image.new("RGB", size, BACKGROUND)
+    image = Image.new("RGB", (columns * (cw + GAP) + GAP, rows * (ch + GAP) + GAP), BACKGROUND)
     for n, cell in enumerate(cells):
         row, col = divmod(n, columns)
         image.paste(Image.fromarray(cell), (GAP + col * (cw + GAP), GAP + row * (ch + GAP)))
-    _save(np.asarray(image), path)
+    return image
 
 
 def chart(path: Path, entries: Sequence[Entry], top: int) -> None:
@@ -153,7 +169,8 @@ def chart(path: Path, entries: Sequence[Entry], top: int) -> None:
     their hold-out dashed; the rest thin grey beneath them. Written atomically."""
     order = ranked(entries)
     best, rest = order[:top], order[top:]
-    names = [f"#{e.rank} {e.label} seed {e.seed}" for e in best]
+    named = len({e.picture for e in entries}) > 1
+    names = [f"#{e.rank} {e.label} seed {e.seed}" + (f" · {e.picture}" if named else "") for e in best]
     held = [e.holdout or [] for e in best] if any(e.holdout is not None for e in best) else None
     picture = plot.chart(
         *CHART_SIZE,

@@ -1,5 +1,5 @@
-"""sweep(): many networks on one picture, each trained alone, ranked; on this machine's
-cores or on a Dask cluster."""
+"""sweep(): many networks on one picture or several, each trained alone, ranked; on this
+machine's cores or on a Dask cluster."""
 
 from __future__ import annotations
 
@@ -7,13 +7,11 @@ import contextlib
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from html import escape
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from .. import notebook
 from ..config import settings, spec
@@ -23,7 +21,7 @@ from ..errors import AnimlearnError
 from ..io import checkpoint, target
 from ..nets import model
 from . import expand, folder, halving, page, race, results, show
-from .driver import Plan, Study, SweepReport
+from .driver import Picture, Plan, Study, SweepReport
 from .executors import connect
 from .folder import TrialFolder
 from .results import Row
@@ -67,16 +65,16 @@ class SweepInterrupted(Exception):
 
 
 def sweep(
-    image: str | Path,
+    images: str | Path | Sequence[str | Path],
     out_dir: str | Path,
     *,
     on_progress: Callable[[SweepReport], None] | None = None,
     **options: Any,
 ) -> SweepResult:
     """Train every network that `nets` (render specs with shell-like braces) names, with
-    `seeds` seeds each, alone on `image`, and rank them; write results.csv, results.md,
-    sheet.png, chart.png, race.gif, race.mp4, index.html and the trials' checkpoints into
-    `out_dir`.
+    `seeds` seeds each, alone on each of `images` (one picture or several), and rank them
+    by their mean over seeds and pictures; write results.csv, results.md, sheet.png,
+    chart.png, race.gif, race.mp4, index.html and the trials' checkpoints into `out_dir`.
 
     Options: those of StudyOptions (nets, seeds, halving, top, workers, scheduler, yes)
     and render's epochs, size, lr, lr_scale and holdout. Run again into the same folder,
@@ -88,14 +86,16 @@ def sweep(
     unknown = set(options) - set(SHARED)
     if unknown:
         raise TypeError(f"sweep() got unknown option(s): {', '.join(sorted(unknown))}")
-    plan, count, pixels = _plan(Path(image), Path(out_dir), study, options)
+    paths = [images] if isinstance(images, (str, Path)) else list(images)
+    plan, count = _plan([Path(p) for p in paths], Path(out_dir), study, options)
+    targets = {name: p.pixels for name, p in plan.pictures.items()}
     start = time.perf_counter()
     workers = connect(study.workers, study.scheduler)
     schedule = dict(epochs=plan.epochs, halving=plan.eta, grace=plan.grace)
     outputs: list[Path] = []
     try:
         with folder.claimed(plan.folder, plan.study, schedule), Interrupts() as stop:
-            report = page.Report(plan.folder, pixels, dict(plan.settings, halving=plan.eta or "none"))
+            report = page.Report(plan.folder, targets, dict(plan.settings, halving=plan.eta or "none"))
             driver = Study(plan, report.progress(on_progress))
             try:
                 driver.run(workers)
@@ -108,7 +108,7 @@ def sweep(
             outputs += [plan.folder / results.CSV_NAME, plan.folder / results.MARKDOWN_NAME]
             ranked = results.rank(driver.final_rows())
             if not stop.count:  # after a Ctrl-C the same command draws the pictures
-                _pictures(plan, ranked, study.top, pixels, settings.PRESETS["quick"], outputs, stop)
+                _draw(plan, ranked, study.top, settings.PRESETS["quick"], outputs, stop)
             with stop.held():
                 outputs.append(report.write("interrupted" if stop.count else "done"))
     finally:
@@ -158,10 +158,8 @@ class Interrupts:
             self.holding = False
 
 
-def _plan(
-    image: Path, out: Path, study: StudyOptions, options: dict[str, Any]
-) -> tuple[Plan, int, np.ndarray]:
-    """Everything checked before anything trains: specs, numbers, picture, folder."""
+def _plan(images: list[Path], out: Path, study: StudyOptions, options: dict[str, Any]) -> tuple[Plan, int]:
+    """Everything checked before anything trains: specs, numbers, pictures, folder."""
     if not study.nets:
         raise AnimlearnError("no networks given; name some with --net, e.g. --net '{2,4}x64:relu:adam'")
     nets = expand.specs(study.nets)
@@ -174,36 +172,77 @@ def _plan(
         raise AnimlearnError(f"{out}: is a file; give a folder for the sweep's results")
     if not out.parent.is_dir():
         raise AnimlearnError(f"{out}: folder {out.parent} does not exist; create it first")
-    loaded = target.load(image, s.size)  # a picture we cannot read fails here, not in a worker
+    pictures = _load(images, s.size)  # a picture we cannot read fails here, not in a worker
     shared = {k: getattr(s, k) for k in SHARED}
-    context = dict(shared, picture=checkpoint.digest(loaded.pixels))
-    del context["epochs"]
-    trials = expand.trials(nets, study.seeds, context)
+    context = {k: v for k, v in shared.items() if k != "epochs"}
+    contexts = {name: dict(context, picture=p.digest) for name, p in pictures.items()}
+    trials = expand.trials(nets, study.seeds, contexts)
     expand.confirm(len(trials), study.yes)
-    halving.rungs(s.epochs, study.halving, len(trials), study.grace)  # checks --halving and --grace
-    record = dict(context, nets=[n.text() for n in nets], seeds=study.seeds)  # as study.json holds it
+    halving.rungs(s.epochs, study.halving, len(nets), study.grace)  # checks --halving and --grace
+    digests = sorted(p.digest for p in pictures.values())  # the same pictures in any order: one study
+    record = dict(context, picture=digests[0] if len(digests) == 1 else digests)  # as study.json holds it
+    record.update(nets=[n.text() for n in nets], seeds=study.seeds)
     folder.check(out, record)
-    sizes = {n.text(): model.parameters(n, loaded.width, loaded.height) for n in nets}
-    plan = Plan(
-        trials, shared, study.halving, study.grace, image.read_bytes(), image.suffix, out, record, sizes
-    )  # fmt: skip
-    return plan, len(trials), loaded.pixels
+    sizes = {  # a grid's tables depend on the picture's size
+        (n.text(), name): model.parameters(n, p.pixels.shape[1], p.pixels.shape[0])
+        for n in nets
+        for name, p in pictures.items()
+    }
+    plan = Plan(trials, shared, study.halving, study.grace, pictures, out, record, sizes)
+    return plan, len(trials)
 
 
-def _pictures(
-    plan: Plan,
-    ranked: list[Row],
-    top: int,
-    pixels: np.ndarray,
-    out: Settings,
-    written: list[Path],
-    stop: Interrupts,
+def _load(images: list[Path], size: int) -> dict[str, Picture]:
+    """Each picture read at the study's size and named for its file, the names made unique."""
+    if not images:
+        raise AnimlearnError("no picture given; name one or more, e.g. animlearn sweep a.jpg b.jpg -o study/")
+    out: dict[str, Picture] = {}
+    for path in images:
+        loaded = target.load(path, size)
+        digest = checkpoint.digest(loaded.pixels)
+        twin = next((p for p in out.values() if p.digest == digest), None)
+        if twin is not None:
+            raise AnimlearnError(f"{path}: the same picture as {twin.name!r}; give each picture once")
+        name, n = path.stem, 1
+        while name in out:
+            n += 1
+            name = f"{path.stem}-{n}"
+        out[name] = Picture(name, path.read_bytes(), path.suffix, digest, loaded.pixels)
+    return out
+
+
+def _draw(
+    plan: Plan, ranked: list[Row], top: int, out: Settings, written: list[Path], stop: Interrupts
 ) -> None:
     """sheet.png, chart.png, race.gif and race.mp4 from what the trials kept, none before any
     has, each added to `written` once it is; a Ctrl-C (counted in `stop`) ends them."""
+    entries = _entries(plan, ranked)
+    if not entries:
+        return
+    targets = {name: p.pixels for name, p in plan.pictures.items()}
+    sheet, chart, gif, mp4 = (
+        plan.folder / name for name in ("sheet.png", "chart.png", "race.gif", "race.mp4")
+    )
+    try:
+        show.sheet(sheet, targets, entries)
+        written.append(sheet)
+        show.chart(chart, entries, top)
+        written.append(chart)
+        race.race([gif, mp4], targets, entries, top, out.fps, out.hold, out.quality)
+        written += [gif, mp4]
+    except (KeyboardInterrupt, Exception):
+        # Ctrl-C; a terminal's reaches the MP4 encoder's ffmpeg too, which may fail first. Each
+        # file is whole or absent: they are written beside and renamed.
+        if not stop.count:
+            raise
+
+
+def _entries(plan: Plan, ranked: list[Row]) -> list[show.Entry]:
+    """The ranked trials as the pictures show them, those with nothing kept left out."""
     entries = []
     for rank, row in enumerate(ranked, start=1):
-        trial = TrialFolder(plan.folder, row.trial, row.spec, row.seed, plan.study["picture"])
+        digest = plan.pictures[row.picture].digest
+        trial = TrialFolder(plan.folder, row.trial, row.spec, row.seed, digest)
         meta = trial.saved()
         if meta is None:  # diverged or failed before its first chunk ended
             continue
@@ -212,21 +251,6 @@ def _pictures(
         held = [(int(t), v) for t, v in scores["held_history"][0] if t <= row.epochs] or None
         stopped = row.stopped_at if row.stopped_at is not None and row.stopped_at < plan.epochs else None
         label = spec.parse(row.spec).label()
-        entries.append(show.Entry(label, row.seed, psnr, held, stopped, rank, trial.paintings_path))
-    if not entries:
-        return
-    sheet, chart, gif, mp4 = (
-        plan.folder / name for name in ("sheet.png", "chart.png", "race.gif", "race.mp4")
-    )
-    try:
-        show.sheet(sheet, pixels, entries)
-        written.append(sheet)
-        show.chart(chart, entries, top)
-        written.append(chart)
-        race.race([gif, mp4], pixels, entries, top, out.fps, out.hold, out.quality)
-        written += [gif, mp4]
-    except (KeyboardInterrupt, Exception):
-        # Ctrl-C; a terminal's reaches the MP4 encoder's ffmpeg too, which may fail first. Each
-        # file is whole or absent: they are written beside and renamed.
-        if not stop.count:
-            raise
+        path = trial.paintings_path
+        entries.append(show.Entry(label, row.seed, psnr, held, stopped, rank, path, row.picture))
+    return entries
