@@ -20,12 +20,17 @@ OPTIONS = dict(
 )
 
 
+PICTURES = {"wide": (32, 24), "tall": (20, 28)}
+
+
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
-    """A 6-trial sweep, with the page as it stood after the first result kept as mid.html."""
+    """A 12-trial sweep over two pictures, with the page as it stood after the first result
+    kept as mid.html."""
     root = tmp_path_factory.mktemp("study")
-    picture = root / "picture.png"
-    Image.fromarray(smooth_picture(32, 24)).save(picture)
+    pictures = [root / f"{name}.png" for name in PICTURES]
+    for path, (w, h) in zip(pictures, PICTURES.values()):
+        Image.fromarray(smooth_picture(w, h)).save(path)
     folder = root / "out"
     seen = []
 
@@ -34,7 +39,7 @@ def study(tmp_path_factory):
             shutil.copy(folder / "index.html", folder / "mid.html")
         seen.append(report)
 
-    result = sweep(picture, folder, workers=2, on_progress=progress, **OPTIONS)
+    result = sweep(pictures, folder, workers=2, on_progress=progress, **OPTIONS)
     return folder, result
 
 
@@ -46,8 +51,8 @@ def board(driver) -> list[dict]:
 
 
 def expected(folder) -> dict[str, dict]:
-    """Straight from results.csv: each spec's seeds at their final rung, averaged over those
-    that reached the furthest of them."""
+    """Straight from results.csv: each spec's trials (seeds, on both pictures) at their final
+    rung, averaged over those that reached the furthest of them, and over each picture's."""
     with open(folder / "results.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     final = [r for r in rows if r["stopped_at"] and r["rung"] == r["stopped_at"]]
@@ -68,6 +73,8 @@ def expected(folder) -> dict[str, dict]:
             "PSNR hidden": text("holdout_psnr"),
             "epochs": str(furthest),
         }
+        for name in PICTURES:  # with a hold-out, a picture's column is its hidden pixels'
+            out[spec][f"PSNR {name}"] = text("holdout_psnr", [r for r in counted if r["picture"] == name])
     return out
 
 
@@ -78,18 +85,22 @@ def test_the_final_page_loads_offline_with_every_image(browser, study):
     assert fetched(browser) == []
     assert images_loaded(browser) == []
     thumbs = browser.find_elements(By.CSS_SELECTOR, ".thumb img")
-    assert len(thumbs) == result.trials + 1  # and the target
+    assert len(thumbs) == result.trials + 2  # and each picture
+    assert [h.text for h in browser.find_elements(By.TAG_NAME, "h3")] == list(PICTURES)
     assert len(browser.find_elements(By.CSS_SELECTOR, "#curves path")) == result.trials
     assert browser.execute_script("return document.querySelector('video').readyState") >= 1
-    assert "Done: 6 trials" in browser.find_element(By.CLASS_NAME, "status").text
+    assert "Done: 12 trials" in browser.find_element(By.CLASS_NAME, "status").text
+    assert browser.find_element(By.TAG_NAME, "h1").text == "A study of 12 trials on 2 pictures"
 
 
 def test_the_numbers_on_the_page_are_results_csv(browser, study):
     folder, _ = study
     open_page(browser, folder / "index.html")
-    shown = {row["network"]: {k: row[k] for k in ("parameters", "PSNR trained", "PSNR hidden", "epochs")}
-             for row in board(browser)}  # fmt: skip
-    assert shown == expected(folder)
+    want = expected(folder)
+    shown = {row["network"]: {k: row[k] for k in want[row["network"]]} for row in board(browser)}
+    assert shown == want
+    shown = [(int(r["epochs"]), float(r["PSNR hidden"].split()[0])) for r in board(browser)]
+    assert shown == sorted(shown, key=lambda p: (-p[0], -p[1]))  # by the mean over both pictures
 
 
 def test_a_click_on_a_header_sorts_the_rows(browser, study):
