@@ -34,7 +34,7 @@ def timed(folder: Path, **options) -> tuple[float, animlearn.study.sweep.SweepRe
 
 def throughput(picture: Path, scratch: Path) -> dict:
     """4 equal single-threaded trials (one spec, 4 seeds): 2 workers against 1."""
-    options = dict(image=picture, nets=["4x300"], seeds=4, epochs=6, size=96)
+    options = dict(images=picture, nets=["4x300"], seeds=4, epochs=6, size=96)
     timed(scratch / "warm", **options, workers=2)  # compile every worker slot's Numba cache first
     one, _ = timed(scratch / "one", **options, workers=1)
     two, _ = timed(scratch / "two", **options, workers=2)
@@ -45,7 +45,7 @@ def cluster(picture: Path, scratch: Path) -> dict:
     """The same sweep on a 2-worker LocalCluster and on the local pool."""
     from distributed import LocalCluster
 
-    options = dict(image=picture, nets=["{2,3}x{64,128}:relu:fourier=64:adam", "4x300"], epochs=6, size=96)
+    options = dict(images=picture, nets=["{2,3}x{64,128}:relu:fourier=64:adam", "4x300"], epochs=6, size=96)
     timed(scratch / "warm", **options, workers=2)
     local, a = timed(scratch / "local", **options, workers=2)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
@@ -64,7 +64,7 @@ def halving(picture: Path, scratch: Path) -> dict:
     """27 trials with --halving 3 (and a grace of 9 epochs) against all 27 trained to the end:
     trial-epochs and winners."""
     nets = ["{2,3,4}x{32,64,128}:relu:{fourier=64,posenc,raw}:adam"]
-    options = dict(image=picture, nets=nets, epochs=27, size=64)
+    options = dict(images=picture, nets=nets, epochs=27, size=64)
     out = {}
     for name, extra in [("full", {}), ("halving", dict(halving=3)), ("grace 9", dict(halving=3, grace=9))]:
         seconds, result = timed(scratch / name, **options, **extra)
@@ -79,7 +79,7 @@ def study(picture: Path, scratch: Path) -> dict:
     """A real study: depth x width x encoding, 2 seeds, on the seed picture; memory and bytes."""
     nets = ["{2,4}x{64,256}:relu:{fourier,posenc,raw}:adam"]
     options = dict(seeds=2, epochs=30, size=150, holdout="every-other", halving=3, grace=10)
-    seconds, result = timed(scratch / "study", image=picture, nets=nets, **options)
+    seconds, result = timed(scratch / "study", images=picture, nets=nets, **options)
     folder = scratch / "study"
     ckpts = [p.stat().st_size for p in folder.glob("trials/*/trial.ckpt")]
     paints = [p.stat().st_size for p in folder.glob("trials/*/paintings.npy")]
