@@ -1,7 +1,7 @@
 """Early stopping's regret and cost, on learning curves recorded once and replayed.
 
-    python benchmarks/regret.py record [--size 64] [--epochs 40] [--seeds 2] [--store DIR]
-    python benchmarks/regret.py replay [--store DIR]
+    python benchmarks/regret.py record [--size 64] [--epochs 40] [--seeds 2] [--store DIR] [--pictures P ...]
+    python benchmarks/regret.py replay [--store DIR] [--held-out DIR ...]
     python benchmarks/regret.py verify [--store DIR]
 
 `record` runs a full sweep (every trial to the end) per picture and line-up and keeps each
@@ -16,8 +16,9 @@ spec the replay says it keeps.
 
 Pictures: samples/chelsea.jpg, samples/astronaut.jpg, a synthesized zone plate on a
 colour ramp (fine rings: a Fourier-feature picture), and ../shared/data/mona_lisa.jpg when
-it is there (read in place, never copied). Line-ups whose curves cross: lr variants,
-Fourier σ variants, per-sample SGD against Adam.
+it is there (read in place, never copied); with --pictures, those instead (a held-out set,
+in a store of its own: replay then reports each store, then all together). Line-ups whose
+curves cross: lr variants, Fourier σ variants, per-sample SGD against Adam.
 """
 
 from __future__ import annotations
@@ -202,7 +203,9 @@ def report(evaluated: dict[str, list[dict]]) -> list[str]:
     return lines
 
 
-def verify(store: Path, size: int, epochs: int, seeds: int, key: str, eta: int) -> None:
+def verify(
+    store: Path, size: int, epochs: int, seeds: int, key: str, eta: int, chosen: list[Path] | None = None
+) -> None:
     """A real sweep with --halving ETA (the default grace) on one recorded picture and line-up:
     its scores must be the recorded ones, its winner the replay's."""
     curves = json.loads((store / "curves.json").read_text())[key]
@@ -211,8 +214,8 @@ def verify(store: Path, size: int, epochs: int, seeds: int, key: str, eta: int) 
         folder = Path(scratch) / "halving"
         start = time.perf_counter()
         result = animlearn.sweep(
-            pictures(store)[name], folder, nets=LINEUPS[lineup], seeds=seeds, epochs=epochs, size=size,
-            halving=eta, top=1,
+            pictures(store, chosen)[name], folder, nets=LINEUPS[lineup], seeds=seeds, epochs=epochs,
+            size=size, halving=eta, top=1,
         )  # fmt: skip
         seconds = time.perf_counter() - start
         rows = results.read(folder)
@@ -233,7 +236,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("record", "replay", "verify"))
     parser.add_argument("--store", type=Path, default=Path(tempfile.gettempdir()) / "animlearn-regret")
-    parser.add_argument("--pictures", type=Path, nargs="+", help="record: these pictures instead (held out)")
+    parser.add_argument(
+        "--pictures", type=Path, nargs="+", help="record, verify: these pictures instead (held out)"
+    )
     parser.add_argument(
         "--held-out", type=Path, nargs="*", default=[], help="replay: stores recorded with --pictures"
     )
@@ -247,7 +252,7 @@ def main() -> None:
     if args.what == "record":
         record(args.store, args.size, args.epochs, args.seeds, args.pictures)
     elif args.what == "verify":
-        verify(args.store, args.size, args.epochs, args.seeds, args.sweep, args.halving)
+        verify(args.store, args.size, args.epochs, args.seeds, args.sweep, args.halving, args.pictures)
     else:
         sets = {
             store: json.loads((store / "curves.json").read_text()) for store in [args.store, *args.held_out]

@@ -78,9 +78,7 @@ def _plan(epochs: int, eta: int | None, specs: int, grace: int | None) -> tuple[
     if not eta:
         return (epochs,), 0
     if isinstance(eta, bool) or not isinstance(eta, int) or eta < 2:
-        raise AnimlearnError(
-            f"--halving {eta!r}: give a whole number, 2 or more (keep the best 1/ETA, +1)"
-        )
+        raise AnimlearnError(f"--halving {eta!r}: give a whole number, 2 or more (keep the best 1/ETA, +1)")
     if grace is None:
         grace = max(2, epochs // GRACE_SHARE)
     if isinstance(grace, bool) or not isinstance(grace, int) or grace < 1:
