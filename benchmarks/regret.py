@@ -1,7 +1,7 @@
 """Early stopping's regret and cost, on learning curves recorded once and replayed.
 
-    python benchmarks/regret.py record [--size 64] [--epochs 40] [--seeds 2] [--store DIR]
-    python benchmarks/regret.py replay [--store DIR]
+    python benchmarks/regret.py record [--size 64] [--epochs 40] [--seeds 2] [--store DIR] [--pictures P ...]
+    python benchmarks/regret.py replay [--store DIR] [--held-out DIR ...]
     python benchmarks/regret.py verify [--store DIR]
 
 `record` runs a full sweep (every trial to the end) per picture and line-up and keeps each
@@ -16,8 +16,9 @@ spec the replay says it keeps.
 
 Pictures: samples/chelsea.jpg, samples/astronaut.jpg, a synthesized zone plate on a
 colour ramp (fine rings: a Fourier-feature picture), and ../shared/data/mona_lisa.jpg when
-it is there (read in place, never copied). Line-ups whose curves cross: lr variants,
-Fourier σ variants, per-sample SGD against Adam.
+it is there (read in place, never copied); with --pictures, those instead (a held-out set,
+in a store of its own: replay then reports each store, then all together). Line-ups whose
+curves cross: lr variants, Fourier σ variants, per-sample SGD against Adam.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 # one core per process, as a sweep worker runs; set before numpy loads
@@ -72,7 +72,10 @@ def zone_plate(path: Path, side: int = 256) -> Path:
     return path
 
 
-def pictures(store: Path) -> dict[str, Path]:
+def pictures(store: Path, chosen: list[Path] | None = None) -> dict[str, Path]:
+    """The recorded set's pictures, or `chosen` ones (a held-out set), named by file stem."""
+    if chosen:
+        return {p.stem: p for p in chosen}
     found = {"chelsea": ROOT / "samples" / "chelsea.jpg", "astronaut": ROOT / "samples" / "astronaut.jpg"}
     found["rings"] = zone_plate(store / "rings.png")
     if MONA.is_file():
@@ -94,12 +97,12 @@ def curve(picture: Path, spec: str, seed: int, size: int, epochs: int) -> list[f
     return psnr + [math.nan] * (epochs - len(psnr))  # diverged: no score from then on
 
 
-def record(store: Path, size: int, epochs: int, seeds: int) -> None:
+def record(store: Path, size: int, epochs: int, seeds: int, chosen: list[Path] | None = None) -> None:
     """Every trial of every picture and line-up, to the end, one at a time in this process
     (a sweep's pool, checkpoints and race would cost more than the training at this size)."""
     path = store / "curves.json"
     done = json.loads(path.read_text()) if path.is_file() else {}
-    for name, picture in pictures(store).items():
+    for name, picture in pictures(store, chosen).items():
         for lineup, nets in LINEUPS.items():
             key = f"{name}/{lineup}"
             if key in done:
@@ -122,9 +125,7 @@ def spec_means(trials: dict[str, dict], epoch: int) -> dict[str, float]:
     return {s: statistics.fmean(v) for s, v in by.items()}
 
 
-def replay(
-    trials: dict[str, dict], epochs: int, workers: int, judge: Callable | None = None, **setting
-) -> tuple[str, int]:
+def replay(trials: dict[str, dict], epochs: int, workers: int, **setting) -> tuple[str, int]:
     """Drive the scheduler on recorded curves with `workers` simulated workers, a job
     lasting as many time units as it trains epochs: the spec ranked first and the
     trial-epochs spent (guesses that halving then dropped included)."""
@@ -134,10 +135,8 @@ def replay(
     halving = Halving(repeats, epochs, **setting)
 
     def score(trial: str, epoch: int) -> float | None:
-        psnr = trials[trial]["psnr"]
-        if math.isnan(psnr[epoch - 1]):
-            return None
-        return judge(psnr, epoch, epochs) if judge else psnr[epoch - 1]
+        psnr = trials[trial]["psnr"][epoch - 1]
+        return None if math.isnan(psnr) else psnr
 
     running: list[tuple[int, int, Step]] = []  # (end time, sequence, job)
     spent, now, reports = 0, 0, []
@@ -150,48 +149,36 @@ def replay(
         now, _, step = heapq.heappop(running)
         reports.append((step.trial, step.stop, score(step.trial, step.stop)))
         halving.report(*reports[-1])
-    rows = []  # as the driver records them: the PSNR at each rung, whatever judged it
+    rows = []  # as the driver records them
     for t, e, v in reports:
-        status = "ok" if v is not None else "diverged"
-        psnr = trials[t]["psnr"][e - 1] if v is not None else None
         spec, seed, stop = trials[t]["spec"], trials[t]["seed"], halving.stopped_at(t)
-        rows.append(results.Row(t, spec, seed, t, 0, e, e, stop, psnr, None, 0.0, status))
+        rows.append(
+            results.Row(t, spec, seed, t, 0, e, e, stop, v, None, 0.0, "ok" if v is not None else "diverged")
+        )
     return results.summarise(rows)[0].spec, spent
 
 
-def extrapolated(psnr: list[float], epoch: int, epochs: int) -> float:
-    """A replay-only experiment (not in animlearn): the PSNR at `epoch` plus its trend over
-    the last half of the epochs so far, linear in log-epoch, continued to `epochs`."""
-    low = max(1, epoch // 2)
-    if epoch >= epochs or low == epoch:
-        return psnr[epoch - 1]
-    slope = (psnr[epoch - 1] - psnr[low - 1]) / math.log(epoch / low)
-    return psnr[epoch - 1] + max(0.0, slope) * math.log(epochs / epoch)
-
-
-# name: (ETA, the grace as a share of the epochs, 5 is E // 5, None the default, "1" one epoch;
-# whether rungs judge by the extrapolated PSNR)
+# name: (ETA, the grace as a share of the epochs: 8 is E // 8, None the default, "1" one epoch)
 SETTINGS = {
-    "--halving 3 --grace 1": (3, "1", False),
-    "--halving 3": (3, None, False),
-    "--halving 2 --grace E/8": (2, 8, False),
-    "--halving 2 --grace E/5": (2, 5, False),
-    "--halving 2 (recommended; grace E/4)": (2, None, False),
-    "--halving 4": (4, None, False),
-    "--halving 2 --grace E/5, extrapolated": (2, 5, True),
-    "--halving 2, extrapolated": (2, None, True),
+    "--halving 2 (recommended; grace E/10)": (2, None),
+    "--halving 2 --grace 1 (no look, no trend at the first cut)": (2, "1"),
+    "--halving 2 --grace E/20": (2, 20),
+    "--halving 2 --grace E/8": (2, 8),
+    "--halving 2 --grace E/5": (2, 5),
+    "--halving 2 --grace E/4": (2, 4),
+    "--halving 3": (3, None),
+    "--halving 4": (4, None),
 }
 
 
 def evaluate(curves: dict[str, dict], workers: int) -> dict[str, list[dict]]:
     """Regret and cost of every setting on every recorded sweep."""
     out: dict[str, list[dict]] = {}
-    for name, (eta, share, extrapolate) in SETTINGS.items():
+    for name, (eta, share) in SETTINGS.items():
         for key, trials in curves.items():
             epochs = min(len(t["psnr"]) for t in trials.values())
             grace = int(share) if isinstance(share, str) else share and max(1, epochs // share)
-            judge = extrapolated if extrapolate else None
-            winner, spent = replay(trials, epochs, workers, judge, eta=eta, grace=grace)
+            winner, spent = replay(trials, epochs, workers, eta=eta, grace=grace)
             final = spec_means(trials, epochs)
             regret = max(final.values()) - final[winner]
             cost = spent / (len(trials) * epochs)
@@ -216,7 +203,9 @@ def report(evaluated: dict[str, list[dict]]) -> list[str]:
     return lines
 
 
-def verify(store: Path, size: int, epochs: int, seeds: int, key: str, eta: int) -> None:
+def verify(
+    store: Path, size: int, epochs: int, seeds: int, key: str, eta: int, chosen: list[Path] | None = None
+) -> None:
     """A real sweep with --halving ETA (the default grace) on one recorded picture and line-up:
     its scores must be the recorded ones, its winner the replay's."""
     curves = json.loads((store / "curves.json").read_text())[key]
@@ -225,8 +214,8 @@ def verify(store: Path, size: int, epochs: int, seeds: int, key: str, eta: int) 
         folder = Path(scratch) / "halving"
         start = time.perf_counter()
         result = animlearn.sweep(
-            pictures(store)[name], folder, nets=LINEUPS[lineup], seeds=seeds, epochs=epochs, size=size,
-            halving=eta, top=1,
+            pictures(store, chosen)[name], folder, nets=LINEUPS[lineup], seeds=seeds, epochs=epochs,
+            size=size, halving=eta, top=1,
         )  # fmt: skip
         seconds = time.perf_counter() - start
         rows = results.read(folder)
@@ -247,6 +236,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=("record", "replay", "verify"))
     parser.add_argument("--store", type=Path, default=Path(tempfile.gettempdir()) / "animlearn-regret")
+    parser.add_argument(
+        "--pictures", type=Path, nargs="+", help="record, verify: these pictures instead (held out)"
+    )
+    parser.add_argument(
+        "--held-out", type=Path, nargs="*", default=[], help="replay: stores recorded with --pictures"
+    )
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--seeds", type=int, default=2)
@@ -255,16 +250,20 @@ def main() -> None:
     args = parser.parse_args()
     args.store.mkdir(parents=True, exist_ok=True)
     if args.what == "record":
-        record(args.store, args.size, args.epochs, args.seeds)
+        record(args.store, args.size, args.epochs, args.seeds, args.pictures)
     elif args.what == "verify":
-        verify(args.store, args.size, args.epochs, args.seeds, args.sweep, args.halving)
+        verify(args.store, args.size, args.epochs, args.seeds, args.sweep, args.halving, args.pictures)
     else:
-        curves = json.loads((args.store / "curves.json").read_text())
-        for workers in (1, 2):
-            evaluated = evaluate(curves, workers)
-            print(f"\n{len(curves)} sweeps replayed, {workers} worker(s)\n")
+        sets = {
+            store: json.loads((store / "curves.json").read_text()) for store in [args.store, *args.held_out]
+        }
+        if args.held_out:
+            sets[Path("all of them")] = {k: v for curves in sets.values() for k, v in curves.items()}
+        for store, curves in sets.items():
+            evaluated = evaluate(curves, 2)
+            print(f"\n{store}: {len(curves)} sweeps replayed, 2 workers\n")
             print("\n".join(report(evaluated)))
-        for name, runs in evaluated.items():  # with 2 workers
+        for name, runs in evaluated.items():
             print(
                 f"\n{name}: " + ", ".join(f"{r['sweep']} {r['regret']:.2f} dB {r['cost']:.2f}" for r in runs)
             )

@@ -68,7 +68,7 @@ def test_the_folder_records_its_study_and_the_same_command_resumes_it(done, imag
     study = saved["study"]
     assert study["nets"] == ["1x16"] and study["seeds"] == 2 and study["size"] == SIZE
     assert len(study["picture"]) == 64 and {"lr", "lr_scale", "holdout"} <= set(study)
-    assert saved["schedule"] == {"epochs": 4, "halving": None, "grace": None}  # None: a quarter of the epochs
+    assert saved["schedule"] == {"epochs": 4, "halving": None, "grace": None}  # None: a tenth of the epochs
     assert not (folder / LOCK_NAME).exists(), "the lock goes with the sweep"
     before = snapshot(folder / "trials")
     again = sweep(image, folder, **STUDY)

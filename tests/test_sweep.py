@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 from conftest import gif_frames
 from PIL import Image
+from test_study_halving import plain_halving
 
 from animlearn.api import render
 from animlearn.canvas.metrics import psnr
@@ -110,14 +111,14 @@ def test_a_local_sweep_ranks_every_trial_and_scores_them_as_render_does(local, i
     specs = ["1x16", "2x16", "1x16:relu:adam"]
     assert sorted((r.spec, r.seed) for r in local.rows) == sorted((s, k) for s in specs for k in (0, 1))
     assert local.trials == 6 and local.retries == 0 and not local.interrupted
-    # Halving judges a spec on both its seeds (rungs 1 and 6): both seeds of the best go on.
-    # Trials rank by the furthest rung, then by their spec's mean hold-out PSNR (the score
-    # with --holdout), then by their own.
-    assert [r.rung for r in local.rows] == [6, 6, 1, 1, 1, 1] and local.rows[0].spec == local.rows[1].spec
+    # Halving judges a spec on both its seeds (a look at 1, a cut at 2, then 6): both seeds of
+    # the best two of three go on. Trials rank by the furthest rung, then by their spec's mean
+    # hold-out PSNR (the score with --holdout), then by their own.
+    assert [r.rung for r in local.rows] == [6, 6, 6, 6, 2, 2] and local.rows[0].spec == local.rows[1].spec
     assert all(r.stopped_at == r.rung == r.epochs and r.status == "ok" for r in local.rows)
     lines = results.summarise(results.read(local.folder))
     assert [s.spec for s in lines] == list(dict.fromkeys(r.spec for r in local.rows))
-    assert lines[1].holdout_psnr.mean >= lines[2].holdout_psnr.mean
+    assert lines[0].holdout_psnr.mean >= lines[1].holdout_psnr.mean
     assert results.rank(results.read(local.folder)) == local.rows  # results.csv holds them all
     table = (local.folder / "results.md").read_text()
     assert table.index(f"`{local.rows[0].spec}`") == min(table.index(f"`{s}`") for s in specs)
@@ -227,37 +228,24 @@ def check_chains(recorder: Recorder, tmp_path: Path, first: dict[str, int]) -> d
     return reached
 
 
-def successive_halving(repeats, rung_scores, rungs, eta):
-    """Plain successive halving of specs, each by its seeds' mean: the specs kept for each
-    rung after the first."""
-    order = list(repeats)
-    members, kept = order, {}
-    for low, high in zip(rungs, rungs[1:]):
-        mean = {s: sum(rung_scores[low][t] for t in repeats[s]) / len(repeats[s]) for s in members}
-        best = sorted(members, key=lambda s: (-mean[s], order.index(s)))
-        members = sorted(best[: max(1, len(members) // eta)], key=order.index)
-        kept[high] = members
-    return kept
-
-
-def test_halving_keeps_the_best_half_and_promoted_trials_resume(image, tmp_path):
+def test_halving_keeps_what_plain_halving_keeps_and_promoted_trials_resume(image, tmp_path):
     folder = tmp_path / "out"
     driver, recorder = study(image, folder, nets=[NETS, "1x16:relu:adam"], seeds=2, halving=2, epochs=12)
     order = [t.id for t in driver.plan.trials]
     spec_of = {t.id: t.spec for t in driver.plan.trials}
     repeats = {s: [t for t in order if spec_of[t] == s] for s in dict.fromkeys(spec_of.values())}
     rungs = driver.scheduler.rungs
-    assert rungs == (3, 12)  # the 3 specs measured at a quarter of the epochs, the best at 12
+    assert rungs == (1, 2, 12)  # a look at half the grace (a tenth of the epochs, at least 2), a cut
     reached = check_chains(recorder, tmp_path, {})
-    rung_scores: dict[int, dict[str, float]] = {k: {} for k in rungs}
+    rung_scores: dict[tuple[str, int], float] = {}
     for _, outcome in recorder.done:
         if outcome.epochs in rungs:
-            rung_scores[outcome.epochs][outcome.trial] = outcome.history[-1][1]
-    kept = successive_halving(repeats, rung_scores, rungs, 2)
-    assert {k: driver.scheduler.members(k) for k in rungs[1:]} == kept
+            rung_scores[outcome.trial, outcome.epochs] = outcome.history[-1][1]
+    kept, stopped = plain_halving(repeats, rungs, 2, lambda t, e: rung_scores[t, e], look=True)
+    assert {k: driver.scheduler.members(k) for k in rungs} == kept and len(kept[12]) == 2
     final = {r.trial: r for r in results.rank(driver.final_rows())}
     for trial in order:
-        stop = max([rungs[0], *(k for k in rungs[1:] if spec_of[trial] in kept[k])])
+        stop = stopped[spec_of[trial]]
         assert final[trial].stopped_at == final[trial].rung == stop
         assert reached[trial] >= stop  # a guess may have run on, but it trained each epoch once
         if stop > rungs[0]:  # promoted: its first job past the rung below starts from that rung's checkpoint
@@ -271,7 +259,7 @@ def test_halving_keeps_the_best_half_and_promoted_trials_resume(image, tmp_path)
     key = {t: (-final[t].rung, -mean[spec_of[t]], -final[t].psnr) for t in order}
     assert [r.trial for r in ranked] == sorted(order, key=key.__getitem__)
     best = ranked[0]
-    assert best.spec == kept[12][0] and best.epochs == 12
+    assert best.spec == max(kept[12], key=mean.__getitem__) and best.epochs == 12
     assert best.psnr == rendered(image, best, tmp_path)[0]
 
 
@@ -288,8 +276,8 @@ def test_a_rerun_trains_nothing_twice_and_more_epochs_go_on_from_the_checkpoints
     assert scores(again) == scores(local) and mtimes(folder) == before
     _, recorder = study(image, folder, **OPTIONS)
     assert recorder.done == []
-    # Twice the epochs: rungs 1, 6 become 3, 12 (a quarter of the epochs, on 3 specs). Every
-    # trial goes on from where it stopped, never from scratch.
+    # Twice the epochs: rungs 1, 2, 6 become 1, 2, 12 (the trend at 2 now runs on to 12, so
+    # another spec may go on). Every trial goes on from where it stopped, never from scratch.
     reached = {r.trial: epochs_done(folder / "trials" / r.trial / "trial.ckpt") for r in local.rows}
     driver, recorder = study(image, folder, **dict(OPTIONS, epochs=12))
     assert recorder.done and all(job.checkpoint is not None for job, _ in recorder.done)
@@ -297,13 +285,13 @@ def test_a_rerun_trains_nothing_twice_and_more_epochs_go_on_from_the_checkpoints
     best = results.rank(driver.final_rows())[0]
     assert best.epochs == 12
     assert (best.psnr, best.holdout_psnr) == rendered(image, best, tmp_path, holdout=0.1)
-    # Rungs between the checkpoints (16 epochs: 4, 16): a trial already past a rung is
-    # measured there from its checkpoint's scores, not trained from scratch again.
+    # 16 epochs: rungs 1, 2, 16, every trial past 2 already: measured there from its
+    # checkpoint's scores, not trained from scratch again.
     driver, recorder = study(image, folder, **dict(OPTIONS, epochs=16))
     assert recorder.done and all(job.checkpoint is not None for job, _ in recorder.done)
     check_chains(recorder, tmp_path, reached)
     ranked = results.rank(driver.final_rows())
-    assert [r.rung for r in ranked] == [16, 16, 4, 4, 4, 4]
+    assert [r.rung for r in ranked] == [16, 16, 16, 16, 2, 2]
     for row in ranked:
         assert (row.psnr, row.holdout_psnr) == rendered(image, row, tmp_path, holdout=0.1), row.label
 

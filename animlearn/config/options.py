@@ -155,17 +155,19 @@ class StudyOptions:
     halving: int | None = option(
         None,
         "Successive halving: compare specs (each over all its seeds) at the grace period, then ETA "
-        "times later each time, and train on only the best 1/ETA. 2 is recommended.",
+        "times later each time, each by where its trend leads, and train on only the best 1/ETA, "
+        "plus one. 2 is recommended.",
         "Training",
         metavar="ETA",
     )
     grace: int | None = option(
         None,
-        "Epochs every trial trains before halving first judges it. Networks that start slow "
-        "(Fourier features, a low lr) can be cut by an early rung and yet win at the end.",
+        "Epochs every trial trains before halving first judges it (it looks at half of them, "
+        "for a trend). Networks that start slow (Fourier features, a low lr) are judged by where "
+        "their trend leads, yet a late-crossing one can still be cut.",
         "Training",
         metavar="EPOCHS",
-        shown="a quarter of --epochs",
+        shown="a tenth of --epochs",
     )
     top: int = option(4, "How many of the best trials race side by side in race.gif and race.mp4.", "Output")
     workers: int | None = option(
