@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import gif_frames, smooth_picture
 from PIL import Image
+from test_study_halving import plain_halving
 from test_sweep import cli
 
 from animlearn.api import render
@@ -59,13 +60,16 @@ def test_every_network_learns_every_picture_and_ranks_by_its_mean(study, picture
     assert sorted((r["spec"], r["seed"], r["picture"]) for r in finals(rows)) == sorted(
         (s, str(k), p) for s in specs for k in (0, 1) for p in MARKS
     )
-    # Halving judged each spec on its 4 trials at epoch 1: the best mean went on to 6, all 4 trials.
-    first = {
-        s: statistics.fmean(float(r["psnr"]) for r in rows if r["spec"] == s and r["rung"] == "1")
-        for s in specs
-    }
-    best = max(specs, key=first.get)
-    assert {r["spec"]: r["stopped_at"] for r in rows} == {s: "6" if s == best else "1" for s in specs}
+    # Halving judged each spec on its 4 trials (2 seeds on 2 pictures) as plain halving does.
+    repeats = {sp: sorted({r["trial"] for r in rows if r["spec"] == sp}) for sp in specs}
+    assert all(len(ts) == 4 for ts in repeats.values())
+    scored = {(r["trial"], int(r["rung"])): float(r["psnr"]) for r in rows}
+    rungs = sorted({int(r["rung"]) for r in rows})
+    assert rungs == [1, 2, 6]  # a look, a cut keeping 2 of 3, the end
+    _, stopped = plain_halving(repeats, rungs, 2, lambda t, e: scored[t, e], look=True)
+    assert {r["spec"]: int(r["stopped_at"]) for r in rows} == stopped
+    means = {sp: statistics.fmean(float(r["psnr"]) for r in finals(rows) if r["spec"] == sp) for sp in specs}
+    best = max((sp for sp in specs if stopped[sp] == 6), key=means.get)
     # The closing lines rank networks by their mean over both pictures and show each picture's.
     last = [r for r in finals(rows) if r["spec"] == best]
     mean = statistics.fmean(float(r["psnr"]) for r in last)

@@ -52,7 +52,7 @@ class Plan:
     trials: list[Trial]
     settings: dict[str, Any]  # the Settings fields every trial shares: epochs, size, lr, lr_scale, holdout
     eta: int | None  # successive halving's; None: every trial trains to the end
-    grace: int | None  # epochs before the first rung can judge a trial; None: a quarter of the epochs
+    grace: int | None  # epochs before the first rung can judge a trial; None: a tenth (at least 2)
     pictures: dict[str, Picture]
     folder: Path
     study: dict[str, Any]  # what study.json records: the pictures' digests, the line-up, the settings

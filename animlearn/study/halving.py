@@ -2,9 +2,9 @@
 
 A spec is judged on all its repeats: its score at a rung is the mean of theirs, and every
 repeat of a spec stops at the same epoch. The repeats are whatever trials the driver
-groups under one spec: its seeds today, its seeds times its pictures once a study holds
-several. Nothing here trains, waits or touches files: the executor asks `next_job()`
-whenever a worker is free and calls `report()` when a job ends.
+groups under one spec: its seeds, on every picture of the study. Nothing here trains,
+waits or touches files: the executor asks `next_job()` whenever a worker is free and
+calls `report()` when a job ends.
 
 The rungs (see `rungs`): a look at half the grace period, where nobody is cut, then the
 grace period (by default a tenth of the epochs), then ETA times further each. At a rung
