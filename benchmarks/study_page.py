@@ -1,6 +1,7 @@
 """The study page's cost: the time its rewrites add to a sweep, and its size.
 
     python benchmarks/study_page.py PICTURE [--epochs 60] [--size 128] [--net SPEC ...] [--seeds 1]
+        [--halving ETA] [--holdout every-other]
 
 Runs one sweep, timing every write of index.html (after each result, and the final one)
 against the sweep's wall time; prints the page's size, the images' share of it and the
@@ -30,6 +31,8 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--net", action="append")
+    parser.add_argument("--halving", type=int)
+    parser.add_argument("--holdout", default="0")
     args = parser.parse_args()
     spent = []
     write = page.Report.write
@@ -46,7 +49,14 @@ def main() -> None:
     try:
         start = time.perf_counter()
         result = animlearn.sweep(
-            args.picture, folder, nets=args.net or NETS, seeds=args.seeds, epochs=args.epochs, size=args.size
+            args.picture,
+            folder,
+            nets=args.net or NETS,
+            seeds=args.seeds,
+            epochs=args.epochs,
+            size=args.size,
+            halving=args.halving,
+            holdout=args.holdout,
         )
         wall = time.perf_counter() - start
         html = (folder / page.NAME).read_text()

@@ -2,14 +2,19 @@
 
 `browser` is a pytest fixture (import it into a test module); where chromium or its
 driver is missing, the tests that use it skip, saying how to install them.
-`open_page()` loads a page from disk; `console_errors()` and `fetched()` say what
-went wrong in it and what it asked for beyond the page's own folder.
+`chromium()` starts one outside pytest too (samples/screenshot.py uses it), once
+`missing()` has found nothing missing. `open_page()` loads a page from disk;
+`console_errors()` and `fetched()` say what went wrong in it and what it asked for
+beyond the page's own folder.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,21 +32,29 @@ FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--window-size=1280,900",
 ]
 # URLs a page may load: itself, files beside it, inline data; anything else went to the network.
 LOCAL = ("file:", "data:", "blob:")
 
 
-@pytest.fixture(scope="module")
-def browser():
+def missing() -> str | None:
+    """Why chromium cannot be driven here, with how to install it; None if it can."""
     if not (CHROMIUM.exists() and DRIVER.exists()):
-        pytest.skip(f"no {CHROMIUM} or {DRIVER}: {INSTALL}")
-    webdriver = pytest.importorskip("selenium.webdriver", reason=f"selenium is not installed: {INSTALL}")
+        return f"no {CHROMIUM} or {DRIVER}: {INSTALL}"
+    if importlib.util.find_spec("selenium") is None:
+        return f"selenium is not installed: {INSTALL}"
+    return None
+
+
+@contextmanager
+def chromium(width: int = 1280, height: int = 900) -> Iterator:
+    """A headless chromium of that window size, with its own throwaway profile."""
+    from selenium import webdriver
+
     profile = tempfile.mkdtemp(prefix="animlearn-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
+    for flag in [*FLAGS, f"--window-size={width},{height}", f"--user-data-dir={profile}"]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(str(DRIVER)))
@@ -50,6 +63,15 @@ def browser():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = missing()
+    if reason is not None:
+        pytest.skip(reason)
+    with chromium() as driver:
+        yield driver
 
 
 def open_page(driver, path: Path) -> None:
