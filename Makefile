@@ -29,7 +29,7 @@ demo: $(STAMP)
 		-o samples/astronaut-side-by-side.mp4 --log samples/astronaut-side-by-side.csv $(HERO)
 	$(BIN)/animlearn render samples/chelsea.jpg -o samples/chelsea-lab.gif -o samples/chelsea-lab.mp4 $(LAB)
 	rm -rf build/study && mkdir -p build samples/study
-	$(BIN)/animlearn sweep samples/chelsea.jpg -o build/study $(STUDY)
+	$(BIN)/animlearn sweep samples/chelsea.jpg samples/astronaut.jpg -o build/study $(STUDY)
 	cp build/study/index.html build/study/race.mp4 build/study/results.md samples/study/
 	$(BIN)/python samples/screenshot.py samples/study/index.html samples/study.png
 
@@ -42,9 +42,9 @@ LAB := --size 150 --epochs 40 --target --plot \
 	--net 4x300 --net 3x256:relu:fourier=256:sigma=10:adam:halflife=10 \
 	--net 4x256:sine:adam:halflife=10 --net 2x64:relu:grid=8:cap=2^14:features=4:adam:halflife=10
 
-# A study whose page shows something (about a minute): Fourier features against raw
-# coordinates, depth 2 against 4, width 32 against 96, two seeds each; halving stops the raw
-# ones at the first rung and two Fourier ones at the second.
+# A study over two pictures whose page shows something (about a minute): Fourier features
+# against raw coordinates, depth 2 against 4, width 32 against 96, two seeds each, every spec
+# judged on its mean over both pictures.
 STUDY := --net "{2,4}x{32,96}:relu:{raw,fourier}:adam" --seeds 2 --size 96 --epochs 30 \
 	--halving 2 --holdout every-other
 

@@ -91,6 +91,10 @@ def test_the_final_page_loads_offline_with_every_image(browser, study):
     assert browser.execute_script("return document.querySelector('video').readyState") >= 1
     assert "Done: 12 trials" in browser.find_element(By.CLASS_NAME, "status").text
     assert browser.find_element(By.TAG_NAME, "h1").text == "A study of 12 trials on 2 pictures"
+    heads = [th.text.strip(" ▲▼") for th in browser.find_elements(By.CSS_SELECTOR, "#board th")]
+    assert {"depth", "encoding"} <= set(heads) and not {"width", "activation", "optimizer"} & set(heads)
+    said = browser.find_element(By.XPATH, "//small[starts-with(., 'Every network')]").text
+    assert said == "Every network: width 16 · activation relu · optimizer adam."
 
 
 def test_the_numbers_on_the_page_are_results_csv(browser, study):

@@ -193,7 +193,8 @@ def board(rows: list[Row], lr: float, epochs: int, status: str) -> str:
     """The leaderboard: a row per spec (results.md's lines), its parts as columns."""
     lines, names = results.summarise(rows), results.pictures(rows)
     hidden = any(s.holdout_psnr for s in lines)
-    cols = mattered.columns([s.spec for s in lines], lr)
+    parts = {s.spec: mattered.parts(s.spec, lr) for s in lines}
+    cols, same = _varying(mattered.columns(list(parts), lr), list(parts.values()))
     head = ["rank", "network", *cols, "parameters", "PSNR trained", *["PSNR hidden"] * hidden]
     head += [f"PSNR {name}" for name in names]
     head += ["seeds" if not names else "trials", "epochs", "seconds", "status"]
@@ -201,7 +202,7 @@ def board(rows: list[Row], lr: float, epochs: int, status: str) -> str:
     finals = results.finals(rows)
     for n, s in enumerate(lines, start=1):
         mine = [r for r in finals if r.spec == s.spec]
-        p = mattered.parts(s.spec, lr)
+        p = parts[s.spec]
         cells = [_cell(n, str(n)), _cell(s.spec, s.spec, "spec")]
         cells += [_cell(_number(p.get(c, "")), p.get(c, "")) for c in cols]
         cells += [_cell(s.parameters, f"{s.parameters:,}"), _spread(s.psnr)]
@@ -217,8 +218,19 @@ def board(rows: list[Row], lr: float, epochs: int, status: str) -> str:
     if names:
         note += f"; a picture's column: {'hidden pixels' if hidden else 'PSNR'} over its seeds there"
     note += ".</small></p>"
+    common = " · ".join(f"{k} {v}" for k, v in same.items())
+    if common:
+        note = f"<p><small>Every network: {escape(common)}.</small></p>{note}"
     table = f'<table id="board"><thead><tr>{heads}</tr></thead><tbody>{"".join(body)}</tbody></table>'
     return f'<div class="wide">{table}</div>{note}'
+
+
+def _varying(cols: list[str], parts: list[dict[str, str]]) -> tuple[list[str], dict[str, str]]:
+    """The columns whose value differs between specs, and the value of each of the others
+    (a table as narrow as the line-up allows)."""
+    values = {c: {p.get(c, "") for p in parts} for c in cols}
+    same = {c: v.pop() for c, v in values.items() if len(v) == 1}
+    return [c for c in cols if c not in same], {c: v for c, v in same.items() if v}
 
 
 def _number(text: str) -> float | None:
