@@ -8,7 +8,7 @@ STYLE = (
     f"body{{{FONT};margin:12px auto;max-width:1200px;color:#222;background:#fff;padding:0 8px}}"
     "h1{font-size:20px} h2{font-size:16px;margin-top:24px} small{color:#666}"
     "table{border-collapse:collapse} td,th{padding:2px 8px;text-align:right;white-space:nowrap}"
-    "#board th{cursor:pointer;user-select:none;border-bottom:1px solid #999;background:#f4f4f4}"
+    "#board{font-size:13px} #board th{cursor:pointer;user-select:none;border-bottom:1px solid #999;background:#f4f4f4}"
     "#board th[data-dir=asc]::after{content:' ▲'} #board th[data-dir=desc]::after{content:' ▼'}"
     "#board td.spec,#mattered th{text-align:left} #board tr:nth-child(even){background:#fafafa}"
     "#board tr.lit,#board tr.pinned{background:#ffe9a8} path.lit,path.pinned{stroke:#d62728;stroke-width:3}"
