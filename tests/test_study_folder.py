@@ -79,6 +79,24 @@ def test_the_folder_records_its_study_and_the_same_command_resumes_it(done, imag
     assert json.loads((folder / STUDY_NAME).read_text())["schedule"]["epochs"] == 6
 
 
+def test_what_a_ctrl_c_left_of_an_atomic_write_is_swept_up_and_the_study_files_stay(done, image, tmp_path):
+    folder = copy(done.folder, tmp_path / "out")
+    trial = next((folder / "trials").iterdir())
+    left = [
+        folder / ".index.4mkfn9zv.html",
+        folder / ".results.k2j3h4g5.csv",
+        trial / ".paintings.ab_cd123.npy",
+    ]
+    for path in left:
+        path.write_text("half")
+    mine = [folder / ".notes.txt", trial / "notes.txt"]  # not what atomic writes leave: kept
+    for path in mine:
+        path.write_text("mine")
+    sweep(image, folder, **STUDY)
+    assert not any(p.exists() for p in left) and all(p.exists() for p in mine)
+    assert {p.name for p in folder.iterdir()} >= {"index.html", "results.csv", "study.json", "trials"}
+
+
 @pytest.mark.parametrize(
     "change, said",
     [

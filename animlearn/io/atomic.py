@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,16 @@ def replacing(path: Path) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+LEFTOVER = re.compile(r"\.[^/]+\.[a-z0-9_]{8}(\.\w+)?")  # mkstemp's names, as `replacing` asks
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """Temporary files of `replacing` in `folder`: a KeyboardInterrupt raised from a signal
+    handler between making one and entering its `try` leaves it behind. Only their writer
+    may remove them, once it knows no write of its own is under way."""
+    return [p for p in folder.iterdir() if p.is_file() and LEFTOVER.fullmatch(p.name)]
 
 
 def _mode(path: Path) -> int:

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import AnimlearnError
 from ..io import checkpoint
-from ..io.atomic import replacing
+from ..io.atomic import leftovers, replacing
 from . import show
 
 STUDY_NAME, LOCK_NAME = "study.json", "sweep.lock"
@@ -133,9 +133,18 @@ def claimed(folder: Path, study: dict, schedule: dict) -> Iterator[None]:
                 tmp.write_text(json.dumps({"format": FORMAT, "study": study, "schedule": schedule}, indent=1))
             yield
         finally:
+            _sweep_up(folder)
             path.unlink(missing_ok=True)  # still locked: no other sweep holds this file
     finally:
         os.close(fd)
+
+
+def _sweep_up(folder: Path) -> None:
+    """Remove what a Ctrl-C may have left of this sweep's atomic writes: files are whole or absent."""
+    trials = folder / "trials"
+    for place in [folder, *(trials.iterdir() if trials.is_dir() else [])]:
+        for path in leftovers(place) if place.is_dir() else []:
+            path.unlink(missing_ok=True)
 
 
 class TrialFolder:
