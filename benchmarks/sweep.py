@@ -78,7 +78,7 @@ def halving(picture: Path, scratch: Path) -> dict:
 def study(picture: Path, scratch: Path) -> dict:
     """A real study: depth x width x encoding, 2 seeds, on the seed picture; memory and bytes."""
     nets = ["{2,4}x{64,256}:relu:{fourier,posenc,raw}:adam"]
-    options = dict(seeds=2, epochs=30, size=150, holdout="every-other", halving=3, grace=10)
+    options = dict(seeds=2, epochs=30, size=150, holdout="every-other", halving=2)
     seconds, result = timed(scratch / "study", images=picture, nets=nets, **options)
     folder = scratch / "study"
     ckpts = [p.stat().st_size for p in folder.glob("trials/*/trial.ckpt")]
