@@ -30,9 +30,9 @@ import math
 import numpy as np
 from numba import njit
 
-from .layers import _activate, _dots, _grad, _less, _update, _update2
-from .matvec import OPTS, _apply_deferred, _matvec
-from .meet import arrive, meet, wait
+from .layers import _activate, _backprop, _dots, _less, _less_t, _update, _update2
+from .matvec import OPTS, _apply_deferred, _matvec, _matvec_t
+from .meet import meet
 
 LAZY = 16  # samples a wide layer's updates are deferred for
 WIDE = 16  # layers at least this wide on both sides defer their updates
@@ -79,13 +79,6 @@ def _block(deferred, at, lo, hi):
 
 
 @njit(**OPTS)
-def _inputs(deferred, at, lazy, n_in):
-    """A layer's deferred inputs a_t, (LAZY, n_in); (0, n_in) for a narrow layer."""
-    rows = LAZY if lazy else 0
-    return deferred[at : at + rows * n_in].reshape(rows, n_in)
-
-
-@njit(**OPTS)
 def sgd_deep(
     params, sizes, lrs, X, Y, order, act, omega, bounds, acts, partial, sums, flags, stop, me, threads
 ):
@@ -125,7 +118,6 @@ def sgd_deep(
             room += LAZY * (n_in + n_o)
     deferred = np.zeros(room, dtype=np.float32)
     coef = np.empty(LAZY, dtype=np.float32)
-    coefs = np.empty((count, LAZY), dtype=np.float32)  # U.d of each slice, kept across its windows
     w_out = params[offsets[last, 0] : offsets[last, 1]]
     b_out = params[offsets[last, 1] : offsets[last, 1] + n_out].copy()  # each thread's own copy
     d_out = np.empty(n_out, dtype=np.float32)
@@ -134,55 +126,37 @@ def sgd_deep(
     gen = 0
     m = 0  # updates deferred so far
     total = 0.0
-    # Running ahead never overwrites what another thread has yet to read. A thread
-    # writes only its slices' part of `acts`, `partial` and `sums`. The others read a
-    # layer's `acts` in its forward pass (after its barrier) and its backward pass (before
-    # arriving at that layer's backward barrier); it is next written in the next sample,
-    # after waiting at that barrier. They read `partial` of a layer after its backward
-    # barrier, before arriving at the next barrier, which the writer waits at before
-    # writing it again a sample later. `sums` alternate between two sets: one is read
-    # before the reader arrives at the next output barrier, and written again after it.
     for k in range(len(order)):
         p = order[k]
-        # Forward, hidden layers, each thread its slices' rows. Above the first layer,
-        # a slice starts on the columns of its own units below, computed by this same
-        # thread, before it waits for the others' (the accumulation order depends on
-        # the slice alone: its own columns, then those before, then those after).
+        # Forward, hidden layers, each thread its slices' rows.
         for layer in range(last):
             n_in, n_o = sizes[layer], sizes[layer + 1]
             w = params[offsets[layer, 0] : offsets[layer, 1]]
             b = params[offsets[layer, 1] : offsets[layer, 1] + n_o]
             a = X[p] if layer == 0 else acts[starts[layer] : starts[layer + 1]]
             out = acts[starts[layer + 1] : starts[layer + 2]]
+            if lazy[layer]:
+                A = deferred[a_at[layer] : a_at[layer] + LAZY * n_in].reshape(LAZY, n_in)
+                _dots(A, a, coef, m)
             for s in range(first, end):
                 lo, hi = bounds[layer + 1, s], bounds[layer + 1, s + 1]
                 rows, o = w[lo * n_in : hi * n_in], out[lo:hi]
-                if layer == 0 and n_in == 2:
+                if n_in == 2:
                     for j in range(hi - lo):
                         o[j] = rows[2 * j] * a[0] + rows[2 * j + 1] * a[1]
-                elif layer == 0:
-                    _matvec(rows, a, o, n_in, hi - lo, 0, n_in, False)
                 else:
-                    _matvec(rows, a, o, n_in, hi - lo, bounds[layer, s], bounds[layer, s + 1], False)
-            if layer > 0 and not wait(flags, stop, me, threads, gen):
-                return total
-            if lazy[layer]:
-                _dots(_inputs(deferred, a_at[layer], True, n_in), a, coef, m)
-            for s in range(first, end):
-                lo, hi = bounds[layer + 1, s], bounds[layer + 1, s + 1]
-                rows, o = w[lo * n_in : hi * n_in], out[lo:hi]
-                if layer > 0:
-                    _matvec(rows, a, o, n_in, hi - lo, 0, bounds[layer, s], True)
-                    _matvec(rows, a, o, n_in, hi - lo, bounds[layer, s + 1], n_in, True)
+                    _matvec(rows, a, o, n_in, hi - lo)
                 if lazy[layer]:
-                    _less(o, _block(deferred, u_at[layer], lo, hi), coef, m)
+                    U = _block(deferred, u_at[layer], lo, hi)
+                    _less(o, U, coef, m)
                 bs = b[lo:hi]  # slices indexed from range(): no negative-index checks
                 for j in range(hi - lo):
                     o[j] += bs[j]
                 _activate(o, slopes[starts[layer + 1] + lo : starts[layer + 1] + hi], act, omega)
             if layer < last - 1:
                 gen += 1
-                arrive(flags, me, threads, gen)
+                if not meet(flags, stop, me, threads, gen):
+                    return total
         # Output: each slice's share of every output's sum, added in slice order.
         sums_k = sums[k & 1]  # two sets, so a fast thread never overwrites a slow one's
         for s in range(first, end):
@@ -223,9 +197,7 @@ def sgd_deep(
                 g[i] *= sl[i]
         for c in range(n_out):
             b_out[c] -= lr * d_out[c]
-        # Backward, hidden layers: each slice's W^T delta, summed in slice order. A slice
-        # first computes the columns the other slices sum, then arrives, then does its
-        # own columns while the others catch up, then waits to sum them.
+        # Backward, hidden layers: each slice's W^T delta, summed in slice order.
         for layer in range(last - 1, -1, -1):
             n_in, n_o = sizes[layer], sizes[layer + 1]
             w = params[offsets[layer, 0] : offsets[layer, 1]]
@@ -233,41 +205,32 @@ def sgd_deep(
             a = X[p] if layer == 0 else acts[starts[layer] : starts[layer + 1]]
             d_all = delta[starts[layer + 1] : starts[layer + 2]]
             lr = lrs[layer]
-            A = _inputs(deferred, a_at[layer], lazy[layer], n_in)
+            if lazy[layer]:
+                A = deferred[a_at[layer] : a_at[layer] + LAZY * n_in].reshape(LAZY, n_in)
             for s in range(first, end):
                 lo, hi = bounds[layer + 1, s], bounds[layer + 1, s + 1]
-                c0, c1 = bounds[layer, s], bounds[layer, s + 1]
                 rows, d = w[lo * n_in : hi * n_in], d_all[lo:hi]
                 g = partial[s * units + starts[layer] : s * units + starts[layer + 1]]
-                if layer > 0 and lazy[layer]:
-                    _dots(_block(deferred, u_at[layer], lo, hi), d, coefs[s], m)
-                if layer > 0:
-                    _grad(rows, a, d, g, A, coefs[s], m, lazy[layer], n_in, hi - lo, lr, 0, c0)
-                    _grad(rows, a, d, g, A, coefs[s], m, lazy[layer], n_in, hi - lo, lr, c1, n_in)
+                if lazy[layer]:
+                    U = _block(deferred, u_at[layer], lo, hi)
+                    if layer > 0:
+                        _matvec_t(rows, d, g, n_in, hi - lo)
+                        _less_t(g, A, U, d, coef, m)
+                    um, bs = U[m], b[lo:hi]
+                    for j in range(hi - lo):
+                        um[j] = lr * d[j]
+                        bs[j] -= lr * d[j]
+                elif layer == 0 and n_in == 2:
+                    _update2(rows, b[lo:hi], a, d, hi - lo, lr)
+                elif layer == 0:
+                    _update(rows, b[lo:hi], a, d, n_in, hi - lo, lr)
+                else:
+                    _backprop(rows, b[lo:hi], a, d, g, n_in, hi - lo, lr)
             if lazy[layer]:
-                A[m, :] = a  # before arriving: the others may then overwrite `a` (see below)
+                A[m, :] = a
             if layer > 0:
                 gen += 1
-                arrive(flags, me, threads, gen)
-            for s in range(first, end):
-                lo, hi = bounds[layer + 1, s], bounds[layer + 1, s + 1]
-                c0, c1 = bounds[layer, s], bounds[layer, s + 1]
-                rows, d = w[lo * n_in : hi * n_in], d_all[lo:hi]
-                g = partial[s * units + starts[layer] : s * units + starts[layer + 1]]
-                if layer > 0:
-                    _grad(rows, a, d, g, A, coefs[s], m, lazy[layer], n_in, hi - lo, lr, c0, c1)
-                elif not lazy[layer] and n_in == 2:
-                    _update2(rows, a, d, hi - lo, lr)
-                elif not lazy[layer]:
-                    _update(rows, a, d, n_in, hi - lo, lr)
-                um = _block(deferred, u_at[layer], lo, hi)[m] if lazy[layer] else d
-                bs = b[lo:hi]
-                for j in range(hi - lo):
-                    if lazy[layer]:
-                        um[j] = lr * d[j]
-                    bs[j] -= lr * d[j]
-            if layer > 0:
-                if not wait(flags, stop, me, threads, gen):
+                if not meet(flags, stop, me, threads, gen):
                     return total
                 for s in range(first, end):
                     lo, hi = starts[layer] + bounds[layer, s], starts[layer] + bounds[layer, s + 1]
@@ -284,7 +247,7 @@ def sgd_deep(
             for layer in range(last):
                 if lazy[layer]:
                     n_in, n_o = sizes[layer], sizes[layer + 1]
-                    A = _inputs(deferred, a_at[layer], True, n_in)
+                    A = deferred[a_at[layer] : a_at[layer] + LAZY * n_in].reshape(LAZY, n_in)
                     w = params[offsets[layer, 0] : offsets[layer, 1]]
                     for s in range(first, end):
                         lo, hi = bounds[layer + 1, s], bounds[layer + 1, s + 1]

@@ -8,44 +8,29 @@ from ..nets.jit import OPTS
 
 
 @njit(**OPTS)
-def _matvec(w, a, out, n_in, n_out, c0, c1, add):
-    """out = w[:, c0:c1] @ a[c0:c1] (out += it if `add`), eight rows at a time so each
-    a[i] is loaded once for eight rows. A column window lets a thread start on the
-    inputs it computed itself before the others' are in (kernels.py)."""
-    if add and c0 == c1:
-        return
-    x = a[c0:c1]
-    n = c1 - c0
+def _matvec(w, a, out, n_in, n_out):
+    """out = w @ a, eight rows at a time so each a[i] is loaded once for eight rows."""
     j = 0
     while j + 8 <= n_out:
-        w0 = w[j * n_in + c0 : j * n_in + c1]
-        w1 = w[(j + 1) * n_in + c0 : (j + 1) * n_in + c1]
-        w2 = w[(j + 2) * n_in + c0 : (j + 2) * n_in + c1]
-        w3 = w[(j + 3) * n_in + c0 : (j + 3) * n_in + c1]
-        w4 = w[(j + 4) * n_in + c0 : (j + 4) * n_in + c1]
-        w5 = w[(j + 5) * n_in + c0 : (j + 5) * n_in + c1]
-        w6 = w[(j + 6) * n_in + c0 : (j + 6) * n_in + c1]
-        w7 = w[(j + 7) * n_in + c0 : (j + 7) * n_in + c1]
+        w0 = w[j * n_in : (j + 1) * n_in]
+        w1 = w[(j + 1) * n_in : (j + 2) * n_in]
+        w2 = w[(j + 2) * n_in : (j + 3) * n_in]
+        w3 = w[(j + 3) * n_in : (j + 4) * n_in]
+        w4 = w[(j + 4) * n_in : (j + 5) * n_in]
+        w5 = w[(j + 5) * n_in : (j + 6) * n_in]
+        w6 = w[(j + 6) * n_in : (j + 7) * n_in]
+        w7 = w[(j + 7) * n_in : (j + 8) * n_in]
         s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = np.float32(0.0)
-        for i in range(n):
-            xi = x[i]
-            s0 += w0[i] * xi
-            s1 += w1[i] * xi
-            s2 += w2[i] * xi
-            s3 += w3[i] * xi
-            s4 += w4[i] * xi
-            s5 += w5[i] * xi
-            s6 += w6[i] * xi
-            s7 += w7[i] * xi
-        if add:
-            s0 += out[j]
-            s1 += out[j + 1]
-            s2 += out[j + 2]
-            s3 += out[j + 3]
-            s4 += out[j + 4]
-            s5 += out[j + 5]
-            s6 += out[j + 6]
-            s7 += out[j + 7]
+        for i in range(n_in):
+            x = a[i]
+            s0 += w0[i] * x
+            s1 += w1[i] * x
+            s2 += w2[i] * x
+            s3 += w3[i] * x
+            s4 += w4[i] * x
+            s5 += w5[i] * x
+            s6 += w6[i] * x
+            s7 += w7[i] * x
         out[j] = s0
         out[j + 1] = s1
         out[j + 2] = s2
@@ -56,46 +41,43 @@ def _matvec(w, a, out, n_in, n_out, c0, c1, add):
         out[j + 7] = s7
         j += 8
     while j < n_out:
-        row = w[j * n_in + c0 : j * n_in + c1]
+        row = w[j * n_in : (j + 1) * n_in]
         s = np.float32(0.0)
-        for i in range(n):
-            s += row[i] * x[i]
-        out[j] = out[j] + s if add else s
+        for i in range(n_in):
+            s += row[i] * a[i]
+        out[j] = s
         j += 1
 
 
 @njit(**OPTS)
-def _matvec_t(w, d, g, n_in, n_out, c0, c1):
-    """g[c0:c1] = (w^T d)[c0:c1], eight rows at a time, last rows first: the forward
-    pass has just swept them, so they are the ones still in cache. Each column's sum
-    runs over the rows in the same order whatever the window."""
-    gw = g[c0:c1]
-    n = c1 - c0
-    for i in range(n):
-        gw[i] = 0.0
+def _matvec_t(w, d, g, n_in, n_out):
+    """g = w^T d, eight rows at a time, last rows first: the forward pass has
+    just swept them, so they are the ones still in cache."""
+    for i in range(n_in):
+        g[i] = 0.0
     j = n_out
     while j >= 8:
         j -= 8
-        w0 = w[j * n_in + c0 : j * n_in + c1]
-        w1 = w[(j + 1) * n_in + c0 : (j + 1) * n_in + c1]
-        w2 = w[(j + 2) * n_in + c0 : (j + 2) * n_in + c1]
-        w3 = w[(j + 3) * n_in + c0 : (j + 3) * n_in + c1]
-        w4 = w[(j + 4) * n_in + c0 : (j + 4) * n_in + c1]
-        w5 = w[(j + 5) * n_in + c0 : (j + 5) * n_in + c1]
-        w6 = w[(j + 6) * n_in + c0 : (j + 6) * n_in + c1]
-        w7 = w[(j + 7) * n_in + c0 : (j + 7) * n_in + c1]
+        w0 = w[j * n_in : (j + 1) * n_in]
+        w1 = w[(j + 1) * n_in : (j + 2) * n_in]
+        w2 = w[(j + 2) * n_in : (j + 3) * n_in]
+        w3 = w[(j + 3) * n_in : (j + 4) * n_in]
+        w4 = w[(j + 4) * n_in : (j + 5) * n_in]
+        w5 = w[(j + 5) * n_in : (j + 6) * n_in]
+        w6 = w[(j + 6) * n_in : (j + 7) * n_in]
+        w7 = w[(j + 7) * n_in : (j + 8) * n_in]
         d0, d1, d2, d3 = d[j], d[j + 1], d[j + 2], d[j + 3]
         d4, d5, d6, d7 = d[j + 4], d[j + 5], d[j + 6], d[j + 7]
-        for i in range(n):
-            gw[i] += (w0[i] * d0 + w1[i] * d1 + w2[i] * d2 + w3[i] * d3) + (
+        for i in range(n_in):
+            g[i] += (w0[i] * d0 + w1[i] * d1 + w2[i] * d2 + w3[i] * d3) + (
                 w4[i] * d4 + w5[i] * d5 + w6[i] * d6 + w7[i] * d7
             )
     while j > 0:
         j -= 1
-        row = w[j * n_in + c0 : j * n_in + c1]
+        row = w[j * n_in : (j + 1) * n_in]
         dj = d[j]
-        for i in range(n):
-            gw[i] += row[i] * dj
+        for i in range(n_in):
+            g[i] += row[i] * dj
 
 
 @njit(**OPTS)

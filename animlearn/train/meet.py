@@ -3,8 +3,7 @@
 Numba has no atomics, so two intrinsics emit LLVM's atomic load (acquire) and
 store (release). A team's threads each publish how many barriers they have
 reached in a padded slot of `flags`; a barrier waits until every slot has
-caught up, or until the stop word is raised. Arriving and waiting are separate
-steps, so a thread can work in between. Waiting spins a while, then yields
+caught up, or until the stop word is raised. Waiting spins a while, then yields
 the core, so an oversubscribed machine does not burn its time.
 """
 
@@ -62,22 +61,14 @@ def yield_core(typingctx):
 
 
 @njit(cache=True, nogil=True)
-def arrive(flags, me, threads, gen):
-    """Thread `me` has reached barrier number `gen` (1, 2, ... within a call): what it
-    wrote before is visible to every thread that has since waited for `gen`."""
-    if threads > 1:
-        store_release(flags, me * PAD, gen)
-
-
-@njit(cache=True, nogil=True)
-def wait(flags, stop, me, threads, gen):
-    """True once every other thread has arrived at barrier `gen`; False as soon as
-    `stop[0]` is raised. Between arrive and wait a thread may do work that needs
-    nothing of the others, so the wait is short or gone (a split-phase barrier)."""
+def meet(flags, stop, me, threads, gen):
+    """Barrier number `gen` (1, 2, ... within a call) of thread `me` of `threads`.
+    True once every thread has reached it; False as soon as `stop[0]` is raised."""
+    if threads == 1:
+        return True
+    store_release(flags, me * PAD, gen)
     spins = 0
     for other in range(threads):
-        if other == me:
-            continue
         while load_acquire(flags, other * PAD) < gen:
             if load_acquire(stop, 0) != 0:
                 return False
@@ -85,13 +76,6 @@ def wait(flags, stop, me, threads, gen):
             if spins > SPINS:
                 yield_core()
     return True
-
-
-@njit(cache=True, nogil=True)
-def meet(flags, stop, me, threads, gen):
-    """Barrier `gen` as one step: arrive, then wait."""
-    arrive(flags, me, threads, gen)
-    return wait(flags, stop, me, threads, gen)
 
 
 def team_flags(threads: int) -> np.ndarray:
