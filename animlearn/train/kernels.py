@@ -32,7 +32,7 @@ from numba import njit
 
 from .layers import _activate, _backprop, _dots, _less, _less_t, _update, _update2
 from .matvec import OPTS, _apply_deferred, _matvec, _matvec_t
-from .meet import meet
+from .meet import meet, unit_starts
 
 LAZY = 16  # samples a wide layer's updates are deferred for
 WIDE = 16  # layers at least this wide on both sides defer their updates
@@ -87,8 +87,9 @@ def sgd_deep(
 
     X is (N, sizes[0]) and Y (N, sizes[-1]), float32; ACTS[act] is the hidden
     activation, `omega` sine's frequency. `bounds` = cuts(sizes). Shared by the
-    team: `acts` (sum(sizes) floats), `partial` (slices x sum(sizes), flat), `sums`
-    (2 x slices x n_out), `flags` (meet.team_flags, zero at the start) and `stop`.
+    team: `acts` (meet.unit_starts(sizes)[-1] floats), `partial` (slices times as
+    many), `sums` (2 x slices x at least n_out), `flags` (meet.team_flags, zero at the
+    start) and `stop`.
     The first thread writes the output biases back. A stop leaves the weights part
     way through a sample; otherwise every deferred update is applied on return.
     """
@@ -98,10 +99,8 @@ def sgd_deep(
     count = bounds.shape[1] - 1
     first, end = me * count // threads, (me + 1) * count // threads
     offsets = layout(sizes)
-    starts = np.zeros(len(sizes) + 1, dtype=np.int64)
-    for layer in range(len(sizes)):
-        starts[layer + 1] = starts[layer] + sizes[layer]
-    units = acts.size
+    starts = unit_starts(sizes)
+    units = starts[len(sizes)]
     slopes = np.empty(units, dtype=np.float32)
     delta = np.empty(acts.size, dtype=np.float32)
     # Deferred updates of wide layers: a_t in A, u_t = lr delta_t in a block per slice.
@@ -122,7 +121,7 @@ def sgd_deep(
     b_out = params[offsets[last, 1] : offsets[last, 1] + n_out].copy()  # each thread's own copy
     d_out = np.empty(n_out, dtype=np.float32)
     n_last = sizes[last]
-    a_last = acts[starts[last] : starts[last + 1]]
+    a_last = acts[starts[last] : starts[last] + n_last]
     gen = 0
     m = 0  # updates deferred so far
     total = 0.0
@@ -133,8 +132,8 @@ def sgd_deep(
             n_in, n_o = sizes[layer], sizes[layer + 1]
             w = params[offsets[layer, 0] : offsets[layer, 1]]
             b = params[offsets[layer, 1] : offsets[layer, 1] + n_o]
-            a = X[p] if layer == 0 else acts[starts[layer] : starts[layer + 1]]
-            out = acts[starts[layer + 1] : starts[layer + 2]]
+            a = X[p] if layer == 0 else acts[starts[layer] : starts[layer] + n_in]
+            out = acts[starts[layer + 1] : starts[layer + 1] + n_o]
             if lazy[layer]:
                 A = deferred[a_at[layer] : a_at[layer] + LAZY * n_in].reshape(LAZY, n_in)
                 _dots(A, a, coef, m)
@@ -202,7 +201,7 @@ def sgd_deep(
             n_in, n_o = sizes[layer], sizes[layer + 1]
             w = params[offsets[layer, 0] : offsets[layer, 1]]
             b = params[offsets[layer, 1] : offsets[layer, 1] + n_o]
-            a = X[p] if layer == 0 else acts[starts[layer] : starts[layer + 1]]
+            a = X[p] if layer == 0 else acts[starts[layer] : starts[layer] + n_in]
             d_all = delta[starts[layer + 1] : starts[layer + 2]]
             lr = lrs[layer]
             if lazy[layer]:
@@ -210,7 +209,7 @@ def sgd_deep(
             for s in range(first, end):
                 lo, hi = bounds[layer + 1, s], bounds[layer + 1, s + 1]
                 rows, d = w[lo * n_in : hi * n_in], d_all[lo:hi]
-                g = partial[s * units + starts[layer] : s * units + starts[layer + 1]]
+                g = partial[s * units + starts[layer] : s * units + starts[layer] + n_in]
                 if lazy[layer]:
                     U = _block(deferred, u_at[layer], lo, hi)
                     if layer > 0:

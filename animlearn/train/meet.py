@@ -18,6 +18,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 PAD = 16  # int64 slots between two threads' counters: one per 128-byte line pair
+LINE = 16  # float32 values in a 64-byte cache line
 SPINS = 1 << 12  # checks (some µs) before a wait starts yielding its core
 
 
@@ -76,6 +77,26 @@ def meet(flags, stop, me, threads, gen):
             if spins > SPINS:
                 yield_core()
     return True
+
+
+@njit(cache=True, nogil=True)
+def unit_starts(sizes):
+    """Where each layer's units start in a team's `acts`, each on a cache line of its
+    own, and (last) how many floats that takes. With the slice bounds on lines too
+    (kernels.ALIGN), no two threads write to one line: a line written by both would
+    bounce between the cores while they write it."""
+    starts = np.zeros(len(sizes) + 1, dtype=np.int64)
+    for layer in range(len(sizes)):
+        starts[layer + 1] = starts[layer] + (sizes[layer] + LINE - 1) // LINE * LINE
+    return starts
+
+
+def team_zeros(*shape: int) -> np.ndarray:
+    """float32 zeros of `shape` for a team to share, starting on a cache line."""
+    n = int(np.prod(shape))
+    raw = np.zeros(n + LINE, np.float32)
+    at = (-raw.ctypes.data // raw.itemsize) % LINE
+    return raw[at : at + n].reshape(shape)
 
 
 def team_flags(threads: int) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..nets.network import Network
 from . import kernels, layers, shallow
-from .meet import Stop, team_flags
+from .meet import LINE, Stop, team_flags, team_zeros, unit_starts
 
 PROBE = 16  # every this many calls, one runs the other way, to time it afresh
 
@@ -72,9 +72,10 @@ class PerSample:
         self.team = Team(max(1, min(threads, count)))
         self.act = layers.ACTS.index(net.act)
         self.fused = fused(sizes, net.act)
-        self.acts = np.zeros(int(sizes.sum()), np.float32)
-        self.shares = np.zeros(count * int(sizes.sum()), np.float32)
-        self.sums = np.zeros((2, count, int(sizes[-1])), np.float32)
+        room = int(unit_starts(sizes)[-1])  # every layer and slice on lines of its own
+        self.acts = team_zeros(room)
+        self.shares = team_zeros(count * room)
+        self.sums = team_zeros(2, count, -(-int(sizes[-1]) // LINE) * LINE)
         self.flags = team_flags(self.team.threads)
         self.rates: dict[int, float | None] = {self.team.threads: None, 1: None}  # samples/s, lately
         self.calls = 0

@@ -9,7 +9,7 @@ from numba import njit
 
 from ..nets.network import SLOPE
 from .matvec import OPTS
-from .meet import meet
+from .meet import LINE, meet
 
 
 @njit(**OPTS)
@@ -68,7 +68,7 @@ def sgd_shallow(params, sizes, lrs, X, Y, order, bounds, acts, sums, flags, stop
     w1, b1 = params[: 2 * n], params[2 * n : 3 * n]
     w2 = params[3 * n : 6 * n]
     b2 = params[6 * n : 6 * n + 3].copy()  # each thread's own copy
-    h = acts[2 : 2 + n]
+    h = acts[LINE : LINE + n]  # the hidden units, as kernels.sgd_deep lays them out
     delta = np.zeros(3, dtype=np.float32)
     part = np.empty(3, dtype=np.float32)
     tmp = np.empty(512, dtype=np.float32)
