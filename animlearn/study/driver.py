@@ -62,6 +62,11 @@ class Plan:
     def epochs(self) -> int:
         return self.settings["epochs"]
 
+    @property
+    def targets(self) -> dict[str, np.ndarray]:
+        """Each picture's pixels at the study's size, by name."""
+        return {name: p.pixels for name, p in self.pictures.items()}
+
 
 @dataclass
 class SweepReport:

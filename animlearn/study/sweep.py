@@ -88,14 +88,13 @@ def sweep(
         raise TypeError(f"sweep() got unknown option(s): {', '.join(sorted(unknown))}")
     paths = [images] if isinstance(images, (str, Path)) else list(images)
     plan, count = _plan([Path(p) for p in paths], Path(out_dir), study, options)
-    targets = {name: p.pixels for name, p in plan.pictures.items()}
     start = time.perf_counter()
     workers = connect(study.workers, study.scheduler)
     schedule = dict(epochs=plan.epochs, halving=plan.eta, grace=plan.grace)
     outputs: list[Path] = []
     try:
         with folder.claimed(plan.folder, plan.study, schedule), Interrupts() as stop:
-            report = page.Report(plan.folder, targets, dict(plan.settings, halving=plan.eta or "none"))
+            report = page.Report(plan.folder, plan.targets, dict(plan.settings, halving=plan.eta or "none"))
             driver = Study(plan, report.progress(on_progress))
             try:
                 driver.run(workers)
@@ -219,16 +218,15 @@ def _draw(
     entries = _entries(plan, ranked)
     if not entries:
         return
-    targets = {name: p.pixels for name, p in plan.pictures.items()}
     sheet, chart, gif, mp4 = (
         plan.folder / name for name in ("sheet.png", "chart.png", "race.gif", "race.mp4")
     )
     try:
-        show.sheet(sheet, targets, entries)
+        show.sheet(sheet, plan.targets, entries)
         written.append(sheet)
         show.chart(chart, entries, top)
         written.append(chart)
-        race.race([gif, mp4], targets, entries, top, out.fps, out.hold, out.quality)
+        race.race([gif, mp4], plan.targets, entries, top, out.fps, out.hold, out.quality)
         written += [gif, mp4]
     except (KeyboardInterrupt, Exception):
         # Ctrl-C; a terminal's reaches the MP4 encoder's ffmpeg too, which may fail first. Each
