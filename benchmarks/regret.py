@@ -160,12 +160,12 @@ def replay(trials: dict[str, dict], epochs: int, workers: int, **setting) -> tup
 
 # name: (ETA, the grace as a share of the epochs: 8 is E // 8, None the default, "1" one epoch)
 SETTINGS = {
-    "--halving 2 (recommended; grace E/20)": (2, None),
+    "--halving 2 (recommended; grace E/10)": (2, None),
     "--halving 2 --grace 1 (no look, no trend at the first cut)": (2, "1"),
-    "--halving 2 --grace E/13": (2, 13),
-    "--halving 2 --grace E/10": (2, 10),
+    "--halving 2 --grace E/20": (2, 20),
     "--halving 2 --grace E/8": (2, 8),
     "--halving 2 --grace E/5": (2, 5),
+    "--halving 2 --grace E/4": (2, 4),
     "--halving 3": (3, None),
     "--halving 4": (4, None),
 }

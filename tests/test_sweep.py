@@ -235,13 +235,13 @@ def test_halving_keeps_what_plain_halving_keeps_and_promoted_trials_resume(image
     spec_of = {t.id: t.spec for t in driver.plan.trials}
     repeats = {s: [t for t in order if spec_of[t] == s] for s in dict.fromkeys(spec_of.values())}
     rungs = driver.scheduler.rungs
-    assert rungs == (3, 6, 12)  # one cut, at half the epochs, after a look at half of that
+    assert rungs == (1, 2, 12)  # a look at half the grace (a tenth of the epochs, at least 2), a cut
     reached = check_chains(recorder, tmp_path, {})
     rung_scores: dict[tuple[str, int], float] = {}
     for _, outcome in recorder.done:
         if outcome.epochs in rungs:
             rung_scores[outcome.trial, outcome.epochs] = outcome.history[-1][1]
-    kept, stopped = plain_halving(repeats, rungs, 2, lambda t, e: rung_scores[t, e], driver.scheduler.looks)
+    kept, stopped = plain_halving(repeats, rungs, 2, lambda t, e: rung_scores[t, e], look=True)
     assert {k: driver.scheduler.members(k) for k in rungs} == kept and len(kept[12]) == 2
     final = {r.trial: r for r in results.rank(driver.final_rows())}
     for trial in order:

@@ -6,16 +6,14 @@ groups under one spec: its seeds, on every picture of the study. Nothing here tr
 waits or touches files: the executor asks `next_job()` whenever a worker is free and
 calls `report()` when a job ends.
 
-The rungs (see `rungs`): as many cuts as it takes to stop a spec, the first at the grace
-period (by default a twentieth of the epochs), the last at half the epochs, as curves
-cross late, evenly spaced in log-epoch between; and before each cut a look at half its
-epochs, where nobody is cut. At a cut the best ETA-th of its specs plus one train on
-(n // ETA + 1 of n: one more than plain halving keeps), ranked not on their PSNR but on
-where their trend leads: the PSNR plus its gain since the look, linear in epochs,
-continued to the last epoch (a curve that falls counts as flat; after Domhan et al. 2015,
-with the simplest curve, which favours slow starters that still climb). Measured on
-recorded sweeps (benchmarks/regret.py, BENCHMARKS.md): mean regret 0.23 dB at 0.37 of a
-full sweep's cost on 30, but 0.86 dB with a grace of an eighth of the epochs.
+The rungs (see `rungs`): a look at half the grace period, where nobody is cut, then the
+grace period (by default a tenth of the epochs), then ETA times further each. At a rung
+the best ETA-th of its specs plus one train on (n // ETA + 1 of n: one more than plain
+halving keeps, as curves cross late), ranked not on their PSNR but on where their trend
+leads: the PSNR plus its gain since the rung below, linear in log-epoch, continued to the
+last epoch (a curve that falls counts as flat; after Domhan et al. 2015, with the simplest
+curve). The goal of mean regret 0.5 dB at 0.4 of a full sweep's cost is not met on
+pictures held out (1.16 dB at 0.39). Measured on recorded sweeps: benchmarks/regret.py, BENCHMARKS.md.
 
 What the scheduler knows at a rung is a `Rung` of named sets of specs:
 
@@ -34,19 +32,18 @@ reports came in. Work is handed out certain promotions first (the furthest rung 
 full results early), then trials not yet started, then guesses (which may be wasted).
 
 A worked example: specs a, b, c, d with seeds 0 and 1 (a0, a1, ...), 32 epochs, ETA 2,
-grace 4. 4 specs keep 3, then 3 keep 2: two cuts, at 4 and at 16 (half of 32), with looks
-at 2 and 8, so the rungs are 2, 4, 8, 16 and 32. Trend to 32: at 4 the gain since 2 counts
-(32 - 4) / (4 - 2) = 14 times over, at 16 the gain since 8 twice.
+grace 4. The rungs are 2 (the look), 4, 8 and 32; 4 specs keep 3 at epoch 4 and 3 keep 2
+at 8, and 2 would keep 2, so 8 is the last cut. Trend to 32: at 4 the gain since 2 counts
+log(32/4) / log(4/2) = 3 times over, at 8 the gain since 4 twice.
 
 1. Two workers start a0 and a1 (no rung has results: every trial starts from scratch).
 2. At 2, a scores 10 dB (the mean of a0 and a1), b 14, c 12, and one of d's seeds diverged:
    d stops at 2. The look cuts nobody else: a, b and c train on as soon as measured.
-3. At 4: a 12, b 15, c 14, so a is judged 12 + 14 * 2 = 40, b 15 + 14 * 1 = 29, c 14 + 14
-   * 2 = 42. Of 3 members 2 are kept, [c, a]: b stops at 4, though it leads on PSNR, as
-   it climbs slower.
-4. At 8, a look: a 20, c 21; both train on to 16.
-5. At 16: a 26 (judged 26 + 2 * 6 = 38), c 25 (judged 33): 2 members keep 2, so both
-   train to 32 from their epoch-16 checkpoints; then the scheduler is `done`.
+3. At 4: a 14, b 15, c 14.5, so a is judged 14 + 3 * 4 = 26, b 15 + 3 * 1 = 18, c 14.5 +
+   3 * 2.5 = 22. Of 3 members 2 are kept, [a, c]: b stops at 4, though it leads on PSNR,
+   as it had flattened.
+4. At 8: a 20 (judged 20 + 2 * 6 = 32), c 21 (judged 34): 2 members keep 2, so both train
+   to 32 from their epoch-8 checkpoints; then the scheduler is `done`.
 """
 
 from __future__ import annotations
@@ -59,7 +56,7 @@ from dataclasses import dataclass
 from ..errors import AnimlearnError
 
 Record = tuple[str, int, float | None]  # trial id, rung epoch, score (None: diverged)
-GRACE_SHARE = 20  # the default grace: a twentieth of the epochs (measured: benchmarks/regret.py)
+GRACE_SHARE = 10  # the default grace: a tenth of the epochs (measured: benchmarks/regret.py)
 
 
 def kept(members: int, eta: int) -> int:
@@ -70,35 +67,29 @@ def kept(members: int, eta: int) -> int:
 def rungs(epochs: int, eta: int | None, specs: int, grace: int | None = None) -> tuple[int, ...]:
     """The epochs at which specs are compared, ascending, the last being `epochs`.
 
-    As many cuts as keeping the best ETA-th plus one takes to stop a spec, the first at
-    `grace` epochs (by default a twentieth of `epochs`, at least 2), the last at half the
-    epochs, evenly spaced in log-epoch between; and a look, which cuts nobody, at half of
-    each cut, from which its trend is measured. No `eta`: one rung, `epochs`."""
+    A look at half the grace period, which cuts nobody but gives the first rung a trend,
+    then ASHA's rungs: the first at `grace` epochs (by default a tenth of `epochs`), then
+    ETA times further each, while below `epochs` and while a cut there would stop a spec.
+    No `eta`: one rung, `epochs`."""
     return _plan(epochs, eta, specs, grace)[0]
 
 
-def _plan(
-    epochs: int, eta: int | None, specs: int, grace: int | None
-) -> tuple[tuple[int, ...], frozenset[int]]:
-    """`rungs`, and which of them are looks."""
+def _plan(epochs: int, eta: int | None, specs: int, grace: int | None) -> tuple[tuple[int, ...], int]:
+    """`rungs`, and how many of them are looks (0 or 1, the first)."""
     if not eta:
-        return (epochs,), frozenset()
+        return (epochs,), 0
     if isinstance(eta, bool) or not isinstance(eta, int) or eta < 2:
         raise AnimlearnError(f"--halving {eta!r}: give a whole number, 2 or more (keep the best 1/ETA, +1)")
     if grace is None:
         grace = max(2, epochs // GRACE_SHARE)
     if isinstance(grace, bool) or not isinstance(grace, int) or grace < 1:
         raise AnimlearnError(f"--grace {grace!r}: give a whole number of epochs, 1 or more")
-    cuts, count = 0, specs
-    while kept(count, eta) < count:
-        cuts, count = cuts + 1, kept(count, eta)
-    last, out = max(grace, epochs // 2), []
-    for i in range(cuts):
-        at = round(grace * (last / grace) ** (i / (cuts - 1))) if cuts > 1 else last
-        out.append(max(at, out[-1] + 1) if out else at)
-    out = [e for e in out if e < epochs]
-    looks = {e // 2 for e in out if e >= 2} - set(out)
-    return tuple(sorted({*out, *looks, epochs})), frozenset(looks)
+    out, rung, count = [], grace, specs
+    while kept(count, eta) < count and rung < epochs:
+        out.append(rung)
+        rung, count = rung * eta, kept(count, eta)
+    look = [grace // 2] if out and grace >= 2 else []
+    return (*look, *out, epochs), len(look)
 
 
 @dataclass(frozen=True)
@@ -138,9 +129,7 @@ class Halving:
         self.spec_of = {t: s for s, ts in self.repeats.items() for t in ts}
         if len(self.spec_of) != sum(map(len, self.repeats.values())) or not all(self.repeats.values()):
             raise ValueError("every spec needs trials, and a trial belongs to one spec")
-        self.rungs, self.looks = _plan(epochs, eta, len(self.specs), grace)
-        # a cut rung's trend is measured from the rung at half its epochs, when there is one
-        self._from = {k: self.rungs.index(e // 2) for k, e in enumerate(self.rungs) if e // 2 in self.rungs}
+        self.rungs, self._looks = _plan(epochs, eta, len(self.specs), grace)
         self._eta = eta or 1  # only read when there are several rungs, that is with an eta
         self._order = {s: i for i, s in enumerate(self.specs)}
         self._scores: list[dict[str, float | None]] = [{} for _ in self.rungs]  # by trial
@@ -205,20 +194,18 @@ class Halving:
         """Each rung's named sets, from the scores reported so far."""
         out: list[Rung] = []
         members: list[str] | None = list(self.specs)
-        measured_at: list[dict[str, float | None]] = []
+        below: dict[str, float | None] = {}
         for k, trials in enumerate(self._scores):
             measured = self._measured(self.specs if members is None else members, trials)
-            since = measured_at[self._from[k]] if k in self._from else {}
-            scores = {s: self._judged(k, v, since.get(s)) for s, v in measured.items()}
-            measured_at.append(measured)
+            scores = {s: self._judged(k, v, below.get(s)) for s, v in measured.items()}
+            below = measured
             ranked = sorted(
                 (s for s in scores if scores[s] is not None), key=lambda s: (-scores[s], self._order[s])
             )
             if members is None:  # only guesses: the best 1/ETA of those measured so far
                 out.append(Rung(None, scores, [], set(), ranked[: len(scores) // self._eta], None))
                 continue
-            look = self.rungs[k] in self.looks
-            keep = len(members) if look else kept(len(members), self._eta)
+            keep = len(members) if k < self._looks else kept(len(members), self._eta)
             unmeasured = len(members) - len(scores)
             certain = ranked[: max(0, keep - unmeasured)]
             cut = set(scores) - set(ranked[:keep])
@@ -228,15 +215,14 @@ class Halving:
             members = chosen
         return out
 
-    def _judged(self, k: int, score: float | None, since: float | None) -> float | None:
-        """A spec's score at cut rung `k` continued to the last epoch by its trend since half
-        as many epochs, linear in epochs (a fall counts as flat); at a look, at the last rung
-        or with no rung at half, the score."""
-        if score is None or since is None or k == len(self.rungs) - 1 or self.rungs[k] in self.looks:
+    def _judged(self, k: int, score: float | None, below: float | None) -> float | None:
+        """A spec's score at rung `k` continued to the last epoch by its trend since the rung
+        below, linear in log-epoch (a fall counts as flat); at the first and last rung, the score."""
+        if score is None or below is None or k == len(self.rungs) - 1:
             return score
-        at, end = self.rungs[k], self.rungs[-1]
-        gain = max(0.0, score - since) if score != since else 0.0  # inf - inf: no gain
-        return score + gain * (end - at) / (at - at // 2)
+        lo, at, end = self.rungs[k - 1], self.rungs[k], self.rungs[-1]
+        gain = max(0.0, score - below) if score != below else 0.0  # inf - inf: no gain
+        return score + gain * math.log(end / at) / math.log(at / lo)
 
     def _measured(self, specs: Iterable[str], trials: dict[str, float | None]) -> dict[str, float | None]:
         """Those of `specs` measured at a rung whose trials scored `trials`: the mean of their
