@@ -30,7 +30,8 @@ SMALL = dict(size=24, hidden=(16, 16), seed=3)
 
 @pytest.mark.parametrize("per_epoch", [1, 2])
 def test_resume_continues_to_the_same_result_as_one_long_run(picture, tmp_path, per_epoch):
-    opts = dict(SMALL, shallow=True, frames_per_epoch=per_epoch)
+    # the long run's decay: by default a quarter of --epochs, which the checkpoint would keep
+    opts = dict(SMALL, shallow=True, frames_per_epoch=per_epoch, halflife=2)
     whole = animlearn.render(picture, tmp_path / "whole.gif", epochs=8, **opts)
 
     cp = tmp_path / "run.ckpt"
@@ -49,7 +50,7 @@ def test_resume_continues_the_lab_networks_exactly(picture, tmp_path):
     strip and the log all survive a checkpoint."""
     nets = ["2x16:relu:grid=3:cap=64:adam:halflife=2", "2x8:sine:fourier=4:momentum:batch=32"]
     nets.append("2x8:tanh:posenc=2")
-    opts = dict(size=24, nets=nets, seed=3, holdout=0.1, plot=True)
+    opts = dict(size=24, nets=nets, seed=3, holdout=0.1, plot=True, halflife=1)  # one decay for both runs
     animlearn.render(picture, tmp_path / "whole.gif", epochs=4, log=tmp_path / "whole.csv", **opts)
     cp = tmp_path / "run.ckpt"
     animlearn.render(picture, tmp_path / "first.gif", epochs=2, checkpoint=cp, **opts)

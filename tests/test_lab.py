@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import reference
 
-from animlearn.config import spec
+from animlearn.config import settings, spec
 from animlearn.config.spec import NetSpec
 from animlearn.errors import AnimlearnError
 from animlearn.nets import encoding, model
@@ -75,11 +75,23 @@ def test_bad_specs_say_what_is_wrong_and_show_examples(text, problem):
 
 
 def test_halflife_0_is_a_constant_learning_rate_as_the_spec_table_says():
-    constant = spec.parse("4x300:halflife=0")
-    assert constant == spec.parse("4x300") and constant.rate(0.3, 100) == 0.3
-    assert spec.parse("4x300:halflife=10").rate(0.3, 20) == pytest.approx(0.075)
+    constant = model.build(spec.parse("4x300:halflife=0"), 0.3, "fan-in", 8, 8, np.random.default_rng(0), 10)
+    assert constant.rate(100) == 1.0 and constant.spec.text() == "4x300:halflife=0"
+    halves = model.build(spec.parse("4x300:halflife=10"), 0.3, "fan-in", 8, 8, np.random.default_rng(0))
+    assert halves.rate(20) == pytest.approx(0.25)
     with pytest.raises(AnimlearnError, match="halflife='-1' must be a number 0 or above"):
         spec.parse("4x300:halflife=-1")
+
+
+def test_the_runs_halflife_decays_sgd_nets_without_their_own():
+    s = settings.resolve(epochs=100, nets=("4x300", "4x300:halflife=0", "2x64:relu:adam"))
+    models, _ = model.lineup(s, 8, 8)
+    assert s.halflife == 25  # a quarter of the epochs
+    assert [m.rate(50) for m in models] == pytest.approx([0.25, 1.0, 1.0])
+    assert models[0].name == "4 × 300"  # the run's rate and decay, like its --lr, are not in titles
+    assert settings.resolve("seed").halflife == 0 and settings.resolve(halflife=10).halflife == 10
+    with pytest.raises(AnimlearnError, match="--halflife -1: must be a number 0 or more"):
+        settings.resolve(halflife=-1)
 
 
 def test_fourier_and_positional_features_follow_their_formulas():

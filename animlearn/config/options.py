@@ -133,13 +133,13 @@ class RunOptions:
     )
 
 
-SHARED = ("epochs", "size", "lr", "lr_scale", "holdout")  # render's options a sweep takes too
+SHARED = ("epochs", "size", "lr", "halflife", "lr_scale", "holdout")  # render's options a sweep takes too
 OUTPUT = ("fps", "hold", "quality", "max_size")  # render's options encode takes too
 
 
 @dataclass(frozen=True)
 class StudyOptions:
-    """A sweep's own options; it shares epochs, size, lr, lr_scale and holdout with render."""
+    """A sweep's own options; it shares epochs, size, lr, halflife, lr_scale and holdout with render."""
 
     nets: tuple[str, ...] = option(
         (),

@@ -15,6 +15,7 @@ from .values import parse_hidden, parse_holdout, parse_nets, parse_size
 
 MAX_HOLD = 60.0  # seconds; GIF stores a frame's delay in 16 bits of 10 ms
 MAX_FRAMES_PER_EPOCH = 1000
+HALFLIFE_SHARE = 4  # the default half-life, a quarter of the epochs (benchmarks/first_run.py)
 
 
 NET_HELP = (
@@ -72,7 +73,16 @@ class Settings:
         shown="4x300",
         metavar="SPEC",
     )
-    lr: float = option(0.3, "Learning rate.", "Training", presets={"seed": 0.1}, training=True)
+    lr: float = option(0.8, "Learning rate.", "Training", presets={"seed": 0.1}, training=True)
+    halflife: float | None = option(
+        None,
+        "Epochs over which the learning rate of SGD networks halves (a --net's halflife= wins); "
+        "0 keeps it constant, as the seed did.",
+        "Training",
+        presets={"seed": 0.0},
+        training=True,
+        shown="a quarter of --epochs",
+    )
     lr_scale: str = option(
         "fan-in",
         "'fan-in': each layer uses lr/sqrt(fan_in+1), as the seed's code; 'none': lr everywhere.",
@@ -186,6 +196,8 @@ def resolve(preset: str = "quick", **overrides) -> Settings:
     if "hidden" in given and given.get("nets"):
         raise AnimlearnError("--hidden and --net: give the layers in --net, e.g. --net 4x300")
     settings = replace(PRESETS[preset], **given)
+    if settings.halflife is None:
+        settings = replace(settings, halflife=settings.epochs / HALFLIFE_SHARE)
     check(settings)
     return settings
 
@@ -221,6 +233,8 @@ def check(s: Settings) -> None:
     _positive("epochs", s.epochs, integer=True)
     _positive("size", s.size, integer=True, zero_ok=True)
     _positive("lr", s.lr, integer=False)
+    if s.halflife is not None:
+        _positive("halflife", s.halflife, integer=False, zero_ok=True)
     check_output(s.fps, s.hold, s.quality)
     if s.schedule not in SCHEDULES:
         raise AnimlearnError(f"--schedule {s.schedule!r}: use one of {', '.join(SCHEDULES)}")

@@ -35,11 +35,7 @@ class NetSpec:
     lr_scale: str | None = None  # sgd only; None: the run's --lr-scale
     batch: int | None = None  # None: 1 for sgd, else the optimizer's default
     omega: float = 30.0  # sine: SIREN's w0
-    halflife: float = 0.0  # epochs over which the learning rate halves; 0: it stays put
-
-    def rate(self, lr: float, epochs: float) -> float:
-        """The learning rate after `epochs` of training, from the starting `lr`."""
-        return lr * 0.5 ** (epochs / self.halflife) if self.halflife else lr
+    halflife: float | None = None  # epochs over which the lr halves; 0: it stays put; None: the run's (sgd)
 
     def batch_size(self, pixels: int) -> int:
         """Samples per update; by default at least 8 updates per epoch of `pixels`."""

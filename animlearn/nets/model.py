@@ -24,6 +24,7 @@ class Model:
     lr: float  # mini-batch optimizers' rate (per-sample sgd uses net.lrs)
     moments: np.ndarray  # the optimizer's: momentum's velocity, Adam's two moments; empty for sgd
     steps: int = 0
+    halflife: float = 0.0  # epochs over which every rate halves; 0: they stay put
 
     @property
     def learnable(self) -> int:
@@ -37,6 +38,10 @@ class Model:
     @property
     def name(self) -> str:
         return self.spec.label()
+
+    def rate(self, epochs: float) -> float:
+        """The factor on the starting rates after `epochs` of training."""
+        return 0.5 ** (epochs / self.halflife) if self.halflife else 1.0
 
     def split(self, flat: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """Pairs of (learnable array, its part of `flat`), laid out [table, params]."""
@@ -53,6 +58,7 @@ class Model:
     def saved(self) -> tuple[dict, dict[str, np.ndarray]]:
         """What a checkpoint keeps: a JSON-able header and the learned arrays."""
         meta = {"spec": asdict(self.spec), "lrs": self.net.lrs.tolist(), "lr": self.lr, "steps": self.steps}
+        meta["halflife"] = self.halflife
         arrays = {"params": self.net.params, "table": self.enc.table, "matrix": self.enc.matrix}
         return meta, dict(arrays, moments=self.moments)
 
@@ -64,7 +70,8 @@ class Model:
         enc.table, enc.matrix = arrays["table"], arrays["matrix"]
         lrs = np.array(meta["lrs"], np.float32)
         net = Network(spec.hidden, arrays["params"], lrs, spec.act, spec.omega, enc.dim)
-        return cls(spec, net, enc, meta["lr"], arrays["moments"], meta["steps"])
+        halflife = meta.get("halflife", spec.halflife or 0.0)  # older checkpoints: the spec's
+        return cls(spec, net, enc, meta["lr"], arrays["moments"], meta["steps"], halflife)
 
 
 MAX_PARAMS = 50_000_000  # 200 MB of float32, three times that with Adam's moments
@@ -99,10 +106,17 @@ def check_size(spec: NetSpec, width: int, height: int) -> None:
 
 
 def build(
-    spec: NetSpec, lr: float, lr_scale: str, width: int, height: int, rng: np.random.Generator
+    spec: NetSpec,
+    lr: float,
+    lr_scale: str,
+    width: int,
+    height: int,
+    rng: np.random.Generator,
+    halflife: float = 0.0,
 ) -> Model:
-    """A new model for a width x height picture; `lr` and `lr_scale` are the run's,
-    used where the spec does not set its own."""
+    """A new model for a width x height picture; `lr`, `lr_scale` and `halflife` are the
+    run's, used where the spec does not set its own (the last two for sgd only, as the
+    run's --lr is sgd's)."""
     check_size(spec, width, height)
     rate = spec.learning_rate(lr)
     scale = (spec.lr_scale or lr_scale) if spec.optimizer == "sgd" else "none"
@@ -118,7 +132,11 @@ def build(
     )
     enc = encoding.make(spec, width, height, rng)
     size = {"sgd": 0, "momentum": 1, "adam": 2}[spec.optimizer] * (enc.learnable + len(net.params))
-    return Model(spec, net, enc, rate, np.zeros(size, np.float32))
+    if spec.halflife is not None:
+        halflife = spec.halflife
+    elif spec.optimizer != "sgd":
+        halflife = 0.0
+    return Model(spec, net, enc, rate, np.zeros(size, np.float32), halflife=halflife)
 
 
 def lineup(s: Settings, width: int, height: int) -> tuple[list[Model], int]:
@@ -132,7 +150,7 @@ def lineup(s: Settings, width: int, height: int) -> tuple[list[Model], int]:
     own = [streams[1], *streams[3:]]  # stream 2 is the shallow net's
 
     def make(spec: NetSpec, stream: np.random.SeedSequence) -> Model:
-        return build(spec, s.lr, s.lr_scale, width, height, np.random.default_rng(stream))
+        return build(spec, s.lr, s.lr_scale, width, height, np.random.default_rng(stream), s.halflife or 0.0)
 
     models = [make(spec, stream) for spec, stream in zip(specs, own)]
     if s.shallow:

@@ -50,7 +50,7 @@ class Picture:
 @dataclass
 class Plan:
     trials: list[Trial]
-    settings: dict[str, Any]  # the Settings fields every trial shares: epochs, size, lr, lr_scale, holdout
+    settings: dict[str, Any]  # the Settings fields every trial shares (options.SHARED)
     eta: int | None  # successive halving's; None: every trial trains to the end
     grace: int | None  # epochs before the first rung can judge a trial; None: a tenth (at least 2)
     pictures: dict[str, Picture]

@@ -77,7 +77,7 @@ def sweep(
     chart.png, race.gif, race.mp4, index.html and the trials' checkpoints into `out_dir`.
 
     Options: those of StudyOptions (nets, seeds, halving, top, workers, scheduler, yes)
-    and render's epochs, size, lr, lr_scale and holdout. Run again into the same folder,
+    and render's epochs, size, lr, halflife, lr_scale and holdout. Run again into the same folder,
     a sweep trains nothing twice. Raises AnimlearnError for bad input, another study in
     `out_dir` or a sweep writing it, before anything is touched; SweepInterrupted on
     Ctrl-C, after writing the results so far (see folder.py for what a folder holds)."""

@@ -68,7 +68,7 @@ class Job:
     seed: int
     picture: bytes  # the image file's bytes
     suffix: str  # its extension, so the reader knows the format
-    settings: dict[str, Any]  # the sweep's own Settings fields: epochs, size, lr, lr_scale, holdout
+    settings: dict[str, Any]  # the sweep's own Settings fields: epochs, size, lr, halflife, lr_scale, holdout
     until: int  # train to this epoch
     checkpoint: bytes | None = None  # where the trial stopped last; None: from scratch
 

@@ -89,7 +89,7 @@ class Stepper:
             total += sum(r[0] for r in results)
             if not np.isfinite(total):
                 break
-            update(self.model, grad, self.model.spec.rate(1.0, at + start / len(self.coords)))
+            update(self.model, grad, self.model.rate(at + start / len(self.coords)))
         return total
 
     def close(self) -> None:

@@ -125,7 +125,7 @@ class Trainer:
             if self.stop.is_set():
                 break
             epochs = self.epochs_done + (a - a % CHUNK) / n
-            lrs = model.net.lrs * np.float32(model.spec.rate(1.0, epochs))
+            lrs = model.net.lrs * np.float32(model.rate(epochs))
             total += stepper.steps(feats, self.colours, order[a - start : b - start], lrs)
             if not np.isfinite(total):
                 break
