@@ -278,10 +278,10 @@ def help_text(command: str) -> str:
 
 def test_help_shows_each_default_plainly_and_the_presets_only_where_there_is_preset():
     render = help_text("render")
-    assert "[default: 80; seed: 500; sharp: 60; instant: 40]" in render
+    assert "[default: 90; seed: 500; sharp: 60; instant: 40]" in render
     assert "[default: 0]" in render, "--seed's 0 is a default too"
     sweep, encode = help_text("sweep"), help_text("encode")
-    assert "[default: 80]" in sweep and "seed: 500" not in sweep, "sweep has no --preset"
+    assert "[default: 90]" in sweep and "seed: 500" not in sweep, "sweep has no --preset"
     max_size = next(f for f in fields(Settings) if f.name == "max_size").metadata["shown"]
     assert "[default: 25]" in encode and f"[default: {max_size}]" in encode
     assert all("[default: (" not in text for text in (render, sweep, encode))

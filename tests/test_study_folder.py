@@ -100,7 +100,7 @@ def test_what_a_ctrl_c_left_of_an_atomic_write_is_swept_up_and_the_study_files_s
 @pytest.mark.parametrize(
     "change, said",
     [
-        (dict(lr=0.2), "holds another study (--lr 0.3, not 0.2)"),
+        (dict(lr=0.2), "holds another study (--lr 0.8, not 0.2)"),
         (dict(nets="2x16"), "holds another study (other networks (1 specs, the first '1x16'))"),
         (dict(seeds=3), "holds another study (--seeds 2, not 3)"),
         (dict(size=20), "holds another study (--size 24, not 20)"),

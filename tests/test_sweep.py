@@ -5,6 +5,7 @@ and seed: a trial trained in chunks, in another process, resumed from checkpoint
 after its worker was killed must paint exactly the picture an uninterrupted render does.
 """
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -77,10 +78,11 @@ def unreachable(image, tmp_path_factory):
     thread.join()
 
 
-def rendered(image, row, tmp_path, holdout=0.0):
+def rendered(image, row, tmp_path, holdout=0.0, halflife=None):
     """`animlearn render --net SPEC --seed S` to the row's epoch: (PSNR, hold-out PSNR).
     One frame, the last, is painted: painting does not change training."""
     options = dict(nets=[row.spec], seed=row.seed, epochs=row.epochs, size=SIZE, holdout=holdout)
+    options.update(halflife=halflife)
     r = render(image, tmp_path / "r.gif", every=row.epochs, **options)
     return r.psnrs[0], (r.holdout_psnrs[0] if holdout else None)
 
@@ -284,7 +286,9 @@ def test_a_rerun_trains_nothing_twice_and_more_epochs_go_on_from_the_checkpoints
     reached = check_chains(recorder, tmp_path, reached)
     best = results.rank(driver.final_rows())[0]
     assert best.epochs == 12
-    assert (best.psnr, best.holdout_psnr) == rendered(image, best, tmp_path, holdout=0.1)
+    # the study decays at its first pace, a quarter of 6 epochs, as a resumed render would
+    assert json.loads((folder / "study.json").read_text())["study"]["halflife"] == 1.5
+    assert (best.psnr, best.holdout_psnr) == rendered(image, best, tmp_path, holdout=0.1, halflife=1.5)
     # 16 epochs: rungs 1, 2, 16, every trial past 2 already: measured there from its
     # checkpoint's scores, not trained from scratch again.
     driver, recorder = study(image, folder, **dict(OPTIONS, epochs=16))
@@ -293,7 +297,7 @@ def test_a_rerun_trains_nothing_twice_and_more_epochs_go_on_from_the_checkpoints
     ranked = results.rank(driver.final_rows())
     assert [r.rung for r in ranked] == [16, 16, 16, 16, 2, 2]
     for row in ranked:
-        assert (row.psnr, row.holdout_psnr) == rendered(image, row, tmp_path, holdout=0.1), row.label
+        assert (row.psnr, row.holdout_psnr) == rendered(image, row, tmp_path, 0.1, 1.5), row.label
 
 
 def children_of(pid: int) -> set[int]:

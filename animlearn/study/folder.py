@@ -61,6 +61,12 @@ def _recorded(folder: Path) -> dict | None:
         ) from e
 
 
+def recorded(folder: Path, key: str) -> Any:
+    """What the folder's study recorded under `key`; None for a new folder, or a study without it."""
+    saved = _recorded(folder)
+    return None if saved is None else saved.get(key)
+
+
 def check(folder: Path, study: dict) -> None:
     """Refuse, touching nothing, a folder that holds another study or that a live sweep writes."""
     check_study(folder, study)

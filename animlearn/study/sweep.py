@@ -162,6 +162,8 @@ def _plan(images: list[Path], out: Path, study: StudyOptions, options: dict[str,
     if not study.nets:
         raise AnimlearnError("no networks given; name some with --net, e.g. --net '{2,4}x64:relu:adam'")
     nets = expand.specs(study.nets)
+    if options.get("halflife") is None:  # a longer study decays at its first pace, as render's --resume
+        options = dict(options, halflife=folder.recorded(out, "halflife"))
     s = settings.resolve("quick", **options)
     for name in ("seeds", "top"):
         value = getattr(study, name)
