@@ -95,8 +95,9 @@ def _sigterm(signum, frame) -> None:
 def render_command(image: Path, output: list[Path], **options: Any) -> None:
     """Train a network on IMAGE and write the learning as an animation."""
     # Painting's matrix products get one BLAS thread: training holds the other
-    # core, and a second BLAS thread would only take turns with it. (Set before
-    # numpy loads; the CLI is the only place that knows it owns the process.)
+    # core, and a second BLAS thread would only take turns with it. (A team that
+    # trains on every core waits instead, and the painter splits the rows over
+    # threads of its own.) Set before numpy loads; the CLI knows it owns the process.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from .api import Interrupted, render
     from .errors import Diverged

@@ -86,6 +86,8 @@ class Run:
             on_paint=on_paint,
             on_frame=on_frame,
             compose=compose,
+            # a team waits while a frame is painted (see train), so painting takes its cores
+            threads=self.trainer.cores if self.trainer.teamed else 1,
         )
         self.steps = set(frame_steps(s.epochs, s.frames_per_epoch, s.step_every, s.schedule))
         self.step = 0  # of the schedule's grid, trained so far

@@ -9,8 +9,9 @@ import pytest
 import reference
 from typer.testing import CliRunner
 
+from animlearn.canvas import paint
 from animlearn.cli import app
-from animlearn.config.spec import NetSpec
+from animlearn.config.spec import NetSpec, parse
 from animlearn.nets import model, network
 from animlearn.train import kernels, layers, sgd
 from animlearn.train.meet import Stop
@@ -227,3 +228,18 @@ def test_the_faster_way_is_chosen_and_the_other_timed_now_and_then():
     choices = [stepper._choose() for _ in range(4 * sgd.PROBE)]
     assert choices.count(2) == 4 and choices.count(1) == 4 * sgd.PROBE - 4
     stepper.close()
+
+
+PAINTED = ["4x64", "2x32:tanh", "2x32:sine:adam", "2x32:relu:fourier=16:adam", "2x16:relu:grid=3:adam"]
+
+
+@pytest.mark.parametrize("text", PAINTED)
+def test_a_frame_painted_on_several_threads_has_the_same_pixels(monkeypatch, text):
+    """While a team waits, its frame is painted in batches of rows on its threads."""
+    m = model.build(parse(text), 0.1, "fan-in", 40, 30, np.random.default_rng(0))
+    m.net.params[:] = np.random.default_rng(1).normal(0, 0.3, m.net.params.shape)  # not a flat picture
+    m.enc.table[:] = np.random.default_rng(2).normal(0, 1, m.enc.table.shape)  # a grid's, if any
+    one = paint.picture(m, 40, 30)
+    assert len(np.unique(one)) > 50
+    monkeypatch.setattr(model, "PREDICT_FLOATS", 64 * 37)  # many batches, the last one short
+    assert np.array_equal(paint.picture(m, 40, 30, threads=3), one)

@@ -11,9 +11,9 @@ from ..nets.model import Model, predict
 MIN_SIDE = 256  # frames' panels are at least this long on their longer side
 
 
-def picture(model: Model, width: int, height: int) -> np.ndarray:
+def picture(model: Model, width: int, height: int, threads: int = 1) -> np.ndarray:
     """The model's picture of a width x height raster: (h, w, 3) uint8."""
-    rgb = predict(model, raster(width, height))
+    rgb = predict(model, raster(width, height), threads)
     return (np.clip(rgb, 0.0, 1.0) * 255 + 0.5).astype(np.uint8).reshape(height, width, 3)
 
 

@@ -37,11 +37,13 @@ class Painter:
         on_paint: Callable[[float, list[np.ndarray]], None] | None = None,
         on_frame: Callable[[np.ndarray, list[dict]], None] | None = None,
         compose: bool = True,
+        threads: int = 1,
     ):
         """`on_frame(frame, rows)` gets each frame and its log rows as they are made;
-        without `compose`, a moment is only painted, scored and handed to `on_paint`."""
+        without `compose`, a moment is only painted, scored and handed to `on_paint`;
+        `threads` share each picture's rows."""
         self.board, self.buffer, self.on_paint, self.on_frame = board, buffer, on_paint, on_frame
-        self.compose = compose
+        self.compose, self.threads = compose, threads
         self.height, self.width = board.target.shape[:2]
         self.k = upscale_factor(self.width, self.height)
         patches = holdout.tested if holdout is not None and holdout.patches else None
@@ -72,7 +74,7 @@ class Painter:
         return panel if self.mask is None else outline(panel, self.mask)
 
     def _frame(self, label: str, x: float, models: list[Model], losses: list[float], seconds: float) -> None:
-        small = [picture(m, self.width, self.height) for m in models]
+        small = [picture(m, self.width, self.height, self.threads) for m in models]
         for n, painting in enumerate(small):
             self.board.score(n, painting, x)
         if self.on_paint is not None:

@@ -53,7 +53,8 @@ class Trainer:
         self.feats = [None if m.enc.learnable else encoding.encode(m.enc, self.coords) for m in models]
         # Side by side, the cores shared out: deep and shallow on one core each trained
         # the hero 8% faster than in turn on both, painting beside them.
-        each = max(1, (threads or available_cores()) // len(models))
+        self.cores = threads or available_cores()
+        each = max(1, self.cores // len(models))
         self.steppers = [
             PerSample(m.net, each, self.stop) if m.per_sample
             else optim.Stepper(m, f, self.coords, self.colours, each)
