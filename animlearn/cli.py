@@ -153,6 +153,8 @@ def sweep_command(images: list[Path], output: Path, **options: Any) -> None:
         try:
             result = sweep(images, output, on_progress=bar.update, **deferred(options, {"yes"}))
         except SweepInterrupted as e:
+            for sig in (signal.SIGINT, signal.SIGTERM):  # already stopped: a later Ctrl-C must not
+                signal.signal(sig, signal.SIG_IGN)  # kill the exit (Python resets handlers as it ends)
             r = e.result
             wrote = ", ".join(p.name for p in r.outputs)  # only what was written before the Ctrl-C
             done = f"{len(r.rows)} of {r.trials} trials measured"
