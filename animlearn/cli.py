@@ -92,6 +92,13 @@ def _sigterm(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _stopped() -> None:
+    """Interrupted, and what was made is written: a later Ctrl-C must not kill the exit
+    (Python resets its signal handlers as it ends, all but the ignored ones)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+
+
 def render_command(image: Path, output: list[Path], **options: Any) -> None:
     """Train a network on IMAGE and write the learning as an animation."""
     # Painting's matrix products get one BLAS thread: training holds the other
@@ -114,6 +121,7 @@ def render_command(image: Path, output: list[Path], **options: Any) -> None:
             written = f"wrote {r.frames} frames to {names}" if r.frames else "nothing written"
             raise _fail(f"{e} ({written})", 1) from None
         except Interrupted as e:
+            _stopped()
             r = e.result
             written = ", ".join(map(str, r.outputs)) if r.frames else "nothing"
             message = f"interrupted after epoch {r.epochs}; wrote {r.frames} frames to {written}"
@@ -153,8 +161,7 @@ def sweep_command(images: list[Path], output: Path, **options: Any) -> None:
         try:
             result = sweep(images, output, on_progress=bar.update, **deferred(options, {"yes"}))
         except SweepInterrupted as e:
-            for sig in (signal.SIGINT, signal.SIGTERM):  # already stopped: a later Ctrl-C must not
-                signal.signal(sig, signal.SIG_IGN)  # kill the exit (Python resets handlers as it ends)
+            _stopped()
             r = e.result
             wrote = ", ".join(p.name for p in r.outputs)  # only what was written before the Ctrl-C
             done = f"{len(r.rows)} of {r.trials} trials measured"
