@@ -51,6 +51,13 @@ class NetSpec:
             return run_lr
         return 0.2 if self.optimizer == "momentum" else adam_rate(self.act, self.encoding)
 
+    def decay(self, run_halflife: float) -> float:
+        """Epochs over which the learning rate halves (0: never): the spec's own, else, as
+        the run's --lr is sgd's, the run's for sgd."""
+        if self.halflife is not None:
+            return self.halflife
+        return run_halflife if self.optimizer == "sgd" else 0.0
+
     def _layers(self, times: str, sep: str) -> str:
         depth, width = len(self.hidden), self.hidden[0]
         return f"{depth}{times}{width}" if set(self.hidden) == {width} else sep.join(map(str, self.hidden))

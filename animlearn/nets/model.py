@@ -116,8 +116,7 @@ def build(
     halflife: float = 0.0,
 ) -> Model:
     """A new model for a width x height picture; `lr`, `lr_scale` and `halflife` are the
-    run's, used where the spec does not set its own (the last two for sgd only, as the
-    run's --lr is sgd's)."""
+    run's, used where the spec does not set its own (see NetSpec.learning_rate, decay)."""
     check_size(spec, width, height)
     rate = spec.learning_rate(lr)
     scale = (spec.lr_scale or lr_scale) if spec.optimizer == "sgd" else "none"
@@ -133,11 +132,7 @@ def build(
     )
     enc = encoding.make(spec, width, height, rng)
     size = {"sgd": 0, "momentum": 1, "adam": 2}[spec.optimizer] * (enc.learnable + len(net.params))
-    if spec.halflife is not None:
-        halflife = spec.halflife
-    elif spec.optimizer != "sgd":
-        halflife = 0.0
-    return Model(spec, net, enc, rate, np.zeros(size, np.float32), halflife=halflife)
+    return Model(spec, net, enc, rate, np.zeros(size, np.float32), halflife=spec.decay(halflife))
 
 
 def lineup(s: Settings, width: int, height: int) -> tuple[list[Model], int]:
