@@ -156,6 +156,21 @@ def test_sine_first_layer_spans_sirens_phases_on_our_coordinates():
     assert cycles.mean() == pytest.approx(siren, rel=0.03)
 
 
+@pytest.mark.parametrize("pixels", [1, 4, 50, 1027])
+def test_a_wide_shallow_net_is_painted_as_the_reference_paints_it(pixels):
+    """2 -> n -> 3 leaky nets are painted by a kernel (nets/wide.py), not numpy's products;
+    any number of pixels, four at a time and a padded tail."""
+    m = model.build(parse("1x300"), 0.1, "fan-in", 40, 30, np.random.default_rng(0))
+    net = m.net
+    net.params[:] = np.random.default_rng(1).normal(0, 0.3, net.params.shape)  # units on both sides of 0
+    coords = data(pixels, seed=3)[0]
+    layers_ = reference.unflatten(net.params, net.sizes)
+    want = [reference.forward(layers_, x, "leaky", net.omega)[1][-1] for x in coords]
+    np.testing.assert_allclose(model.predict(m, coords), want, rtol=1e-4, atol=1e-4)
+    net.params[7] = np.nan  # one unit's weight: every pixel's colours
+    assert np.isnan(model.predict(m, coords)).all()
+
+
 @pytest.mark.parametrize("act", layers.ACTS)
 def test_predict_matches_the_reference_forward_pass(act):
     net = network.create((7, 12), lr_for(act), "fan-in", np.random.default_rng(0), act=act)

@@ -221,16 +221,32 @@ def test_calls_switch_between_the_team_and_one_thread_without_changing_the_numbe
     mixed.close()
 
 
-def test_the_faster_way_is_chosen_and_the_other_timed_now_and_then():
+def test_the_faster_way_is_chosen_and_the_other_timed_less_often_while_the_lead_holds():
     stepper = PerSample(network.create((64, 64), 0.1, "fan-in", np.random.default_rng(0)), 2, Stop(), 2)
     assert [stepper._choose(), stepper._choose()] == [2, 2]  # nothing timed yet: the team first
     stepper.rates = {2: 900.0, 1: 1000.0}  # the team was slower: other work took a core
-    choices = [stepper._choose() for _ in range(4 * sgd.PROBE)]
-    assert choices.count(2) == 4 and choices.count(1) == 4 * sgd.PROBE - 4
+    choices = [stepper._choose() for _ in range(15 * sgd.PROBE)]
+    probes = [k for k, threads in enumerate(choices) if threads == 2]
+    assert np.diff(probes).tolist() == [2 * sgd.PROBE, 4 * sgd.PROBE]  # after PROBE, then doubling
+    assert probes[0] == sgd.PROBE
+    stepper.rates = {2: 2000.0, 1: 1000.0}  # the cores are free again: the lead changes
+    choices = [stepper._choose() for _ in range(2 * sgd.PROBE)]
+    assert [k for k, threads in enumerate(choices) if threads == 1] == [sgd.PROBE]
+    stepper.rates = {2: 2000.0, 1: 1000.0}
+    for _ in range(64 * sgd.PROBE_MAX):
+        stepper._choose()
+    assert stepper.every == sgd.PROBE_MAX  # a long run probes at most every PROBE_MAX calls
     stepper.close()
 
 
-PAINTED = ["4x64", "2x32:tanh", "2x32:sine:adam", "2x32:relu:fourier=16:adam", "2x16:relu:grid=3:adam"]
+PAINTED = [
+    "1x300",  # nets/wide.py's kernel
+    "4x64",
+    "2x32:tanh",
+    "2x32:sine:adam",
+    "2x32:relu:fourier=16:adam",
+    "2x16:relu:grid=3:adam",
+]
 
 
 @pytest.mark.parametrize("text", PAINTED)
@@ -242,4 +258,5 @@ def test_a_frame_painted_on_several_threads_has_the_same_pixels(monkeypatch, tex
     one = paint.picture(m, 40, 30)
     assert len(np.unique(one)) > 50
     monkeypatch.setattr(model, "PREDICT_FLOATS", 64 * 37)  # many batches, the last one short
+    monkeypatch.setattr(model, "WIDE_ROWS", 37)  # the same for nets/wide.py's kernel
     assert np.array_equal(paint.picture(m, 40, 30, threads=3), one)

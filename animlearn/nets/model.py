@@ -10,11 +10,12 @@ import numpy as np
 from ..config.settings import Settings
 from ..config.spec import NetSpec, parse
 from ..errors import AnimlearnError
-from . import encoding, network
+from . import encoding, network, wide
 from .encoding import Encoding
 from .network import Network
 
-PREDICT_FLOATS = 1 << 20  # activations per painting batch (4 MB): bounds memory, and stays in cache
+PREDICT_FLOATS = 1 << 19  # activations per painting batch (2 MB): bounds memory, and stays in cache
+WIDE_ROWS = 1024  # pixels per batch of wide.paint, which keeps no activations
 
 
 @dataclass
@@ -157,14 +158,19 @@ def lineup(s: Settings, width: int, height: int) -> tuple[list[Model], int]:
 
 def predict(model: Model, coords: np.ndarray, threads: int = 1) -> np.ndarray:
     """The model's colours for (N, 2) float32 coordinates: (N, 3) float32. Batches of rows
-    go to `threads` threads (numpy lets go of the GIL); a row's colours do not depend on
-    its batch, so neither do the numbers."""
-    rows = max(1, PREDICT_FLOATS // max(model.net.hidden + (model.enc.dim,)))
+    go to `threads` threads (numpy and the kernel let go of the GIL); a row's colours do
+    not depend on its batch, so neither do the numbers."""
+    net = model.net
+    kernel = wide.applies(net.sizes, net.act)
+    rows = WIDE_ROWS if kernel else max(1, PREDICT_FLOATS // max(net.hidden + (model.enc.dim,)))
     out = np.empty((len(coords), network.OUT), dtype=np.float32)
 
     def batch(start: int) -> None:
         feats = encoding.encode(model.enc, coords[start : start + rows])
-        out[start : start + rows] = network.forward(model.net, feats)
+        if kernel:
+            wide.paint(net.params, net.hidden[0], feats, out[start : start + rows])
+        else:
+            out[start : start + rows] = network.forward(net, feats)
 
     starts = range(0, len(coords), rows)
     if threads > 1 and len(starts) > 1:

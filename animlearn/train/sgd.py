@@ -14,11 +14,13 @@ from functools import partial
 
 import numpy as np
 
+from ..nets import wide
 from ..nets.network import Network
 from . import kernels, layers, shallow
 from .meet import LINE, Stop, team_flags, team_zeros, unit_starts
 
-PROBE = 16  # every this many calls, one runs the other way, to time it afresh
+PROBE = 16  # calls after the lead changes until the other way is timed afresh
+PROBE_MAX = 256  # while the lead holds, the wait doubles up to this many calls
 
 
 class Team:
@@ -53,11 +55,6 @@ class Team:
             self._pool.shutdown(wait=True)
 
 
-def fused(sizes: np.ndarray, act: str) -> bool:
-    """Whether the one-sweep kernel for 2 -> n -> 3 leaky ReLU nets applies."""
-    return len(sizes) == 3 and sizes[0] == 2 and sizes[2] == 3 and act == "leaky"
-
-
 class PerSample:
     """Per-sample SGD of `net` on `threads` threads (at most its slices; see kernels.cuts).
     The thread count changes only the speed: the cuts fix the numbers. So each call
@@ -71,7 +68,7 @@ class PerSample:
         count = self.bounds.shape[1] - 1
         self.team = Team(max(1, min(threads, count)))
         self.act = layers.ACTS.index(net.act)
-        self.fused = fused(sizes, net.act)
+        self.fused = wide.applies(sizes, net.act)  # the one-sweep kernel's shape
         room = int(unit_starts(sizes)[-1])  # every layer and slice on lines of its own
         self.acts = team_zeros(room)
         self.shares = team_zeros(count * room)
@@ -79,6 +76,7 @@ class PerSample:
         self.flags = team_flags(self.team.threads)
         self.rates: dict[int, float | None] = {self.team.threads: None, 1: None}  # samples/s, lately
         self.calls = 0
+        self.lead, self.due, self.every = 0, 0, PROBE  # the faster way; when and how often to probe
         self.warm: set[int] = set()
 
     @property
@@ -101,8 +99,10 @@ class PerSample:
         return total
 
     def _choose(self) -> int:
-        """The thread count that has lately been faster, but the other every PROBE calls;
-        each is timed first, the team first."""
+        """The thread count that has lately been faster, but now and then the other:
+        PROBE calls after the lead changes, then twice as long each time it holds, up
+        to PROBE_MAX (a probe of the slower way costs its share). Each is timed first,
+        the team first."""
         self.calls += 1
         if self.team.threads == 1:
             return 1
@@ -110,8 +110,13 @@ class PerSample:
         if untimed:
             return untimed[0]
         best = max(self.rates, key=self.rates.get)
-        other = 1 if best > 1 else self.team.threads
-        return other if self.calls % PROBE == 0 else best
+        if best != self.lead:
+            self.lead, self.every, self.due = best, PROBE, self.calls + PROBE
+        if self.calls < self.due:
+            return best
+        self.every = min(2 * self.every, PROBE_MAX)
+        self.due = self.calls + self.every
+        return 1 if best > 1 else self.team.threads
 
     def _member(self, X, Y, order, lrs, threads: int, me: int) -> float:
         net, stop = self.net, self.stop.word
