@@ -19,7 +19,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check animlearn tests benchmarks samples
 	$(BIN)/ruff format --check animlearn tests benchmarks samples
 
-# The samples in samples/ (about 7 minutes on 2 cores, venv included): a first try with no options;
+# The samples in samples/ (about 6 minutes on 2 cores, venv included): a first try with no options;
 # the README's first animation, shallow against deep, with its log; the lab's gallery; a study's
 # page with its race and leaderboard (the trials' checkpoints stay in build/study), and a
 # screenshot of it, skipped with a line saying how to install chromium where it is missing.
