@@ -20,8 +20,10 @@ from .encoders.options import About, Series
 from .errors import AnimlearnError, Diverged
 from .io import checkpoint, log, target
 from .io.atomic import writable
+from .nets import wide
 from .nets.model import Model
 from .run import EpochReport, Run, Snapshot
+from .train import available_cores
 from .train.trainer import Stopped
 
 CHECKPOINT_SECONDS = 30.0  # between checkpoint saves; one is also saved on exit
@@ -266,5 +268,8 @@ def paint(saved: str | Path, output: str | Path, *, size: int = 1024, net: str =
     if index is None or not 0 <= index < len(models):
         have = ", ".join(f"{k} ({m.name})" for k, m in enumerate(models, start=1))
         raise AnimlearnError(f"--net {net!r}: not in this checkpoint; give a panel number: {have}")
-    still.write(picture(models[index], *target.fitted(width, height, size)), output)
+    chosen = models[index]
+    # nets/wide.py's kernel paints on our threads; numpy's products bring BLAS's own
+    threads = available_cores() if wide.applies(chosen.net.sizes, chosen.net.act) else 1
+    still.write(picture(chosen, *target.fitted(width, height, size), threads), output)
     return output
