@@ -21,8 +21,8 @@ def applies(sizes: np.ndarray, act: str) -> bool:
 
 
 @njit(**OPTS)
-def _four(wx, wy, b, wr, wg, wb, X, out):
-    """out[:4] = the colours of the four pixels X[:4], less the output biases."""
+def _four(wx, wy, b, wr, wg, wb, c, X, out):
+    """out[:4] = the colours of the four pixels X[:4]; c: the output biases."""
     x0, y0, x1, y1 = X[0, 0], X[0, 1], X[1, 0], X[1, 1]
     x2, y2, x3, y3 = X[2, 0], X[2, 1], X[3, 0], X[3, 1]
     one = np.float32(1.0)
@@ -40,10 +40,10 @@ def _four(wx, wy, b, wr, wg, wb, X, out):
         r1, g1, b1 = r1 + wr[j] * h1, g1 + wg[j] * h1, b1 + wb[j] * h1
         r2, g2, b2 = r2 + wr[j] * h2, g2 + wg[j] * h2, b2 + wb[j] * h2
         r3, g3, b3 = r3 + wr[j] * h3, g3 + wg[j] * h3, b3 + wb[j] * h3
-    out[0, 0], out[0, 1], out[0, 2] = r0, g0, b0
-    out[1, 0], out[1, 1], out[1, 2] = r1, g1, b1
-    out[2, 0], out[2, 1], out[2, 2] = r2, g2, b2
-    out[3, 0], out[3, 1], out[3, 2] = r3, g3, b3
+    out[0, 0], out[0, 1], out[0, 2] = r0 + c[0], g0 + c[1], b0 + c[2]
+    out[1, 0], out[1, 1], out[1, 2] = r1 + c[0], g1 + c[1], b1 + c[2]
+    out[2, 0], out[2, 1], out[2, 2] = r2 + c[0], g2 + c[1], b2 + c[2]
+    out[3, 0], out[3, 1], out[3, 2] = r3 + c[0], g3 + c[1], b3 + c[2]
 
 
 @njit(**OPTS)
@@ -58,12 +58,9 @@ def paint(params, n, X, out):
     tail = len(X) % PIXELS
     whole = len(X) - tail
     for p in range(0, whole, PIXELS):
-        _four(wx, wy, b, wr, wg, wb, X[p : p + PIXELS], out[p : p + PIXELS])
+        _four(wx, wy, b, wr, wg, wb, c, X[p : p + PIXELS], out[p : p + PIXELS])
     if tail:  # the last few pixels, padded to four
         X4, out4 = np.zeros((PIXELS, 2), np.float32), np.empty((PIXELS, 3), np.float32)
         X4[:tail] = X[whole:]
-        _four(wx, wy, b, wr, wg, wb, X4, out4)
+        _four(wx, wy, b, wr, wg, wb, c, X4, out4)
         out[whole:] = out4[:tail]
-    for p in range(len(X)):
-        for k in range(3):
-            out[p, k] += c[k]
