@@ -255,8 +255,12 @@ def test_a_frame_painted_on_several_threads_has_the_same_pixels(monkeypatch, tex
     m = model.build(parse(text), 0.1, "fan-in", 40, 30, np.random.default_rng(0))
     m.net.params[:] = np.random.default_rng(1).normal(0, 0.3, m.net.params.shape)  # not a flat picture
     m.enc.table[:] = np.random.default_rng(2).normal(0, 1, m.enc.table.shape)  # a grid's, if any
-    one = paint.picture(m, 40, 30)
-    assert len(np.unique(one)) > 50
+    whole = paint.picture(m, 40, 30)
+    assert len(np.unique(whole)) > 50
     monkeypatch.setattr(model, "PREDICT_FLOATS", 64 * 37)  # many batches, the last one short
     monkeypatch.setattr(model, "WIDE_ROWS", 37)  # the same for nets/wide.py's kernel
+    one = paint.picture(m, 40, 30)
+    # BLAS may round a row differently in a batch of another size (OpenBLAS on Zen 3 does),
+    # so the batches are fixed whatever the threads, and only the colours' last bit may move
+    assert np.abs(one.astype(int) - whole).max() <= 1
     assert np.array_equal(paint.picture(m, 40, 30, threads=3), one)

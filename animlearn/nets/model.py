@@ -158,8 +158,9 @@ def lineup(s: Settings, width: int, height: int) -> tuple[list[Model], int]:
 
 def predict(model: Model, coords: np.ndarray, threads: int = 1) -> np.ndarray:
     """The model's colours for (N, 2) float32 coordinates: (N, 3) float32. Batches of rows
-    go to `threads` threads (numpy and the kernel let go of the GIL); a row's colours do
-    not depend on its batch, so neither do the numbers."""
+    go to `threads` threads (numpy and the kernel let go of the GIL). The batches are the
+    same for any number of threads, so the numbers are too: BLAS may round a row
+    differently in a batch of another size (OpenBLAS on Zen 3 does)."""
     net = model.net
     kernel = wide.applies(net.sizes, net.act)
     rows = WIDE_ROWS if kernel else max(1, PREDICT_FLOATS // max(net.hidden + (model.enc.dim,)))
