@@ -1,4 +1,4 @@
-"""The command line: a thin typer layer over animlearn.render()."""
+"""The command line: a thin typer layer over animlearn.render, sweep, paint and encode."""
 
 from __future__ import annotations
 
@@ -209,7 +209,7 @@ command(app, "sweep", sweep_command, [(StudyOptions, None), (Settings, SHARED)],
 @app.command("paint")
 def paint_command(
     saved: Annotated[Path, typer.Argument(metavar="CHECKPOINT", help="File from render --checkpoint.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Picture to write: .png, .jpg or .webp.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Picture: .png, .jpg, .webp, .bmp or .tif.")],
     size: Annotated[int, typer.Option(help="Longer side of the picture, px.")] = 1024,
     net: Annotated[
         str, typer.Option(help="Which network: its panel number from the left, 'shallow' or 'deep'.")

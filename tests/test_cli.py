@@ -145,6 +145,11 @@ def test_python_api_learns_the_picture(picture, tmp_path):
     assert all(p > mean_colour + 5 for p in result.psnrs), (result.psnrs, mean_colour)
 
 
+def test_hidden_given_beside_a_preset_replaces_its_networks(picture, tmp_path):
+    result = animlearn.render(picture, tmp_path / "x.gif", preset="instant", hidden=(16,), epochs=1, size=24)
+    assert result.names == ["1 × 16"]  # not the preset's grid net
+
+
 def test_deep_panel_does_not_depend_on_shallow(picture, tmp_path):
     a = animlearn.render(picture, tmp_path / "a.gif", epochs=2, size=24, hidden=(16,))
     b = animlearn.render(picture, tmp_path / "b.gif", epochs=2, size=24, hidden=(16,), shallow=True)

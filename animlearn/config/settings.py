@@ -44,7 +44,7 @@ class Settings:
 
     epochs: int = option(
         90,
-        "Training epochs, one frame each.",
+        "Training epochs: passes over every pixel.",
         "Training",
         presets={"seed": 500, "sharp": 60, "instant": 40},
     )
@@ -197,6 +197,8 @@ def resolve(preset: str = "quick", **overrides) -> Settings:
     given = _given(overrides)
     if "hidden" in given and given.get("nets"):
         raise AnimlearnError("--hidden and --net: give the layers in --net, e.g. --net 4x300")
+    if "hidden" in given:
+        given["nets"] = ()  # the user's layers, not a preset's line-up
     settings = replace(PRESETS[preset], **given)
     if settings.halflife is None:
         settings = replace(settings, halflife=settings.epochs / HALFLIFE_SHARE)

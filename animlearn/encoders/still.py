@@ -24,7 +24,8 @@ FORMATS = {
 def check(path: Path) -> Path:
     if path.suffix.lower() not in FORMATS:
         raise AnimlearnError(
-            f"{path}: unknown picture format {path.suffix or '(no extension)'!r}; use .png, .jpg or .webp"
+            f"{path}: unknown picture format {path.suffix or '(no extension)'!r};"
+            " use .png, .jpg, .webp, .bmp or .tif"
         )
     return path
 

@@ -2,7 +2,7 @@
 and each trial's files (TrialFolder), kept in agreement.
 
 study.json records the pictures' digests, the line-up (specs and seeds) and the settings
-that shape the weights (size, lr, lr-scale, hold-out), the things a trial's id hashes,
+that shape the weights (size, lr, halflife, lr-scale, hold-out), the things a trial's id hashes,
 and the schedule it was last run with (epochs, halving, grace). The same command
 resumes the study, and so does one with another schedule: a longer study goes on from
 the checkpoints. Anything else is another study and is refused before the folder is

@@ -76,7 +76,7 @@ def sweep(
     by their mean over seeds and pictures; write results.csv, results.md, sheet.png,
     chart.png, race.gif, race.mp4, index.html and the trials' checkpoints into `out_dir`.
 
-    Options: those of StudyOptions (nets, seeds, halving, top, workers, scheduler, yes)
+    Options: those of StudyOptions (nets, seeds, halving, grace, top, workers, scheduler, yes)
     and render's epochs, size, lr, halflife, lr_scale and holdout. Run again into the same folder,
     a sweep trains nothing twice. Raises AnimlearnError for bad input, another study in
     `out_dir` or a sweep writing it, before anything is touched; SweepInterrupted on
