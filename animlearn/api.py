@@ -19,7 +19,7 @@ from .encoders import pngs, still
 from .encoders.options import About, Series
 from .errors import AnimlearnError, Diverged
 from .io import checkpoint, log, target
-from .io.atomic import writable
+from .io.atomic import apart, writable
 from .nets import wide
 from .nets.model import Model
 from .run import EpochReport, Run, Snapshot
@@ -91,7 +91,7 @@ def render(
     image = Path(image)
     opts = encoders.Options(fps=s.fps, hold=s.hold, quality=s.quality, max_size=s.max_size)
     paths = encoders.check_outputs(output, opts, source=image)
-    _check_files(files)
+    _check_files(files, image, paths)
     tgt = target.load(image, s.size)
     for note in tgt.notes if on_note is not None else []:
         on_note(note)
@@ -111,10 +111,14 @@ def render(
     return result
 
 
-def _check_files(files: RunOptions) -> None:
-    """Refuse, before any training, files that could not be written."""
+def _check_files(files: RunOptions, image: Path, paths: list[Path]) -> None:
+    """Refuse, before any training, files that could not be written or would overwrite another."""
+    named = [("--frames", files.frames), ("--log", files.log), ("--checkpoint", files.checkpoint)]
+    apart([("-o", p) for p in paths] + [(k, p) for k, p in named if p is not None], [("the picture", image)])
     if files.frames is not None and files.frames.exists() and not files.frames.is_dir():
         raise AnimlearnError(f"--frames {files.frames}: is a file; give a folder")
+    if files.frames is not None and pngs.holds(files.frames, image):
+        raise AnimlearnError(f"--frames {files.frames}: a frame would replace {image}; choose another folder")
     if files.log is not None:
         log.check(files.log)
     if files.checkpoint is not None:

@@ -97,6 +97,9 @@ def test_frames_folder_holds_one_png_per_epoch(picture, tmp_path):
         (["-o", "{tmp}/out.gif", "--schedule", "exp"], "--schedule 'exp'"),
         (["-o", "{tmp}/out.gif", "--every", "0"], "--every 0"),
         (["-o", "{tmp}/out.gif", "--frames-per-epoch", "0"], "--frames-per-epoch 0"),
+        (["-o", "{tmp}/out.gif", "--checkpoint", "{tmp}/picture.png"], "is also the picture"),
+        (["-o", "{tmp}/out.gif", "--checkpoint", "{tmp}/out.gif"], "--checkpoint"),
+        (["-o", "{tmp}/out.gif", "--frames", "{tmp}/out.gif"], "--frames"),
     ],
 )
 def test_bad_options_exit_2_with_one_line_and_no_output(picture, tmp_path, args, message):
@@ -106,6 +109,15 @@ def test_bad_options_exit_2_with_one_line_and_no_output(picture, tmp_path, args,
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["picture.png"]
+
+
+def test_frames_that_would_replace_the_picture_are_refused(tmp_path):
+    frame = tmp_path / "frame_00001.png"
+    Image.fromarray(smooth_picture(20, 20)).save(frame)
+    before = frame.read_bytes()
+    result = cli("render", frame, "-o", tmp_path / "out.gif", "--frames", tmp_path, *QUICK)
+    assert result.exit_code == 2 and "a frame would replace" in result.stderr
+    assert frame.read_bytes() == before and not (tmp_path / "out.gif").exists()
 
 
 def test_missing_picture_exits_2(tmp_path):

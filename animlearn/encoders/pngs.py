@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,12 @@ from ..io.atomic import replacing
 
 def name(index: int, count: int) -> str:
     return f"frame_{index:0{max(5, len(str(count)))}d}.png"
+
+
+def holds(folder: Path, path: Path) -> bool:
+    """Whether a frame written to `folder` could replace `path`."""
+    named = re.fullmatch(r"frame_\d{5,}\.png", path.name) is not None
+    return named and os.path.realpath(path.parent) == os.path.realpath(folder)
 
 
 class Folder:

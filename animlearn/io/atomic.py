@@ -46,6 +46,16 @@ def _mode(path: Path) -> int:
     return 0o666 & ~umask
 
 
+def apart(outputs: list[tuple[str, Path]], inputs: list[tuple[str, Path]]) -> None:
+    """Refuse, before any work, an output that is an input or another output; each path
+    comes with the option that named it, e.g. ("--checkpoint", path)."""
+    seen = {os.path.realpath(path): f"{flag} {path}" for flag, path in inputs}
+    for flag, path in outputs:
+        other = seen.setdefault(os.path.realpath(path), f"{flag} {path}")
+        if other != f"{flag} {path}":
+            raise AnimlearnError(f"{flag} {path}: is also {other}; give each its own name")
+
+
 def writable(path: Path) -> None:
     """Refuse, before any work, a destination that could not be written."""
     folder = path.parent
