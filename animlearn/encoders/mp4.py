@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def write(frames: Sequence[np.ndarray], path: Path, options: Options) -> None:
         pix_fmt_out="yuv420p",
         quality=None,
         macro_block_size=1,
-        ffmpeg_log_level="error",
+        ffmpeg_log_level="quiet",  # its failures are ours to report, in one line
         output_params=[
             "-crf",
             str(crf(options.quality)),
@@ -78,3 +79,21 @@ def write(frames: Sequence[np.ndarray], path: Path, options: Options) -> None:
             writer.send(last)
     finally:
         writer.close()
+    if not indexed(path):  # imageio-ffmpeg does not pass ffmpeg's failure on
+        raise OSError(errno.EIO, "ffmpeg could not finish the MP4")
+
+
+def indexed(path: Path) -> bool:
+    """Whether an MP4 holds its index (the 'moov' box), which ffmpeg writes last: a full
+    disk leaves a file without one, which no player opens."""
+    with open(path, "rb") as f:
+        while len(head := f.read(8)) == 8:
+            size, kind = int.from_bytes(head[:4], "big"), head[4:]
+            if kind == b"moov":
+                return True
+            if size == 1:  # a 64-bit size follows
+                size = int.from_bytes(f.read(8), "big") - 8
+            if size < 8:  # 0: the box runs to the end of the file
+                return False
+            f.seek(size - 8, 1)
+    return False
