@@ -75,6 +75,10 @@ def test_every_spec_the_check_lets_through_trains_as_it_reads(text):
         ("4x300:fourier:posenc", "'fourier' and 'posenc' both set the encoding"),
         ("4x300:sgd:adam", "'sgd' and 'adam' both set the optimizer"),
         ("4x300:lr=0.1:lr=0.2", "'lr=0.1' and 'lr=0.2' both set the lr"),
+        ("4x300:posenc=2000", "posenc='2000' is past any use; give at most 24"),
+        ("4x300:fourier:sigma=1e300", "sigma='1e300' is past any use"),
+        ("4x300:sine:omega=1e300", "omega='1e300' is past any use"),
+        ("2x64:grid:adam:cap=2^99", "cap='2^99' is past any use"),
     ],
 )
 def test_specs_that_would_train_otherwise_are_refused_in_one_line(text, problem):

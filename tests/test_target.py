@@ -139,6 +139,9 @@ def test_pictures_over_the_pixel_limit_are_scaled_down_with_a_note(tmp_path, mon
     t = target.load(path, 0)
     assert t.width * t.height <= 1000 and abs(t.width / t.height - 1.6) < 0.1
     assert "big.png is large; training at" in t.notes[0]
+    t = target.load(path, 10**20)  # a --size past the limit is capped before it is made
+    assert t.width * t.height <= 1000 and abs(t.width / t.height - 1.6) < 0.1
+    assert "--size 100000000000000000000 is large; training at" in t.notes[0]
 
 
 def test_decompression_bomb_is_refused(tmp_path, monkeypatch):

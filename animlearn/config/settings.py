@@ -15,6 +15,8 @@ from .values import parse_hidden, parse_holdout, parse_nets, parse_size
 
 MAX_HOLD = 60.0  # seconds; GIF stores a frame's delay in 16 bits of 10 ms
 MAX_FRAMES_PER_EPOCH = 1000
+MAX_EPOCHS = 1_000_000  # a month of the seed's epochs; more would not fit the frames' list
+MIN_FPS = 0.1  # a frame at most 10 s; GIF and WebP store a frame's delay in 16 bits
 HALFLIFE_SHARE = 4  # the default half-life, a quarter of the epochs (benchmarks/first_run.py)
 
 
@@ -223,8 +225,8 @@ def _positive(name: str, value: float, integer: bool, zero_ok: bool = False) -> 
 def check_output(fps: float, hold: float, quality: int) -> None:
     """The options every output takes, from `render` or `encode`."""
     _positive("fps", fps, integer=False)
-    if fps > 100:
-        raise AnimlearnError(f"--fps {fps}: at most 100")
+    if not MIN_FPS <= fps <= 100:
+        raise AnimlearnError(f"--fps {fps}: give {MIN_FPS:g} to 100 frames a second")
     _positive("hold", hold, integer=False, zero_ok=True)
     if hold > MAX_HOLD:
         raise AnimlearnError(f"--hold {hold}: at most {MAX_HOLD:g} seconds")
@@ -235,6 +237,9 @@ def check_output(fps: float, hold: float, quality: int) -> None:
 
 def check(s: Settings) -> None:
     _positive("epochs", s.epochs, integer=True)
+    if s.epochs > MAX_EPOCHS:
+        raise AnimlearnError(f"--epochs {s.epochs}: at most {MAX_EPOCHS:,}")
+    _positive("seed", s.seed, integer=True, zero_ok=True)
     _positive("size", s.size, integer=True, zero_ok=True)
     _positive("lr", s.lr, integer=False)
     if s.halflife is not None:

@@ -143,11 +143,15 @@ def _number(text: str, key: str, value: str, integer: bool) -> float | int:
     if not math.isfinite(number) or number < 0 or number == 0 and not zero_ok:
         kind = "a whole number" if integer else "a number"
         raise _problem(text, f"{key}={value!r} must be {kind} {'0 or above' if zero_ok else 'above 0'}")
+    if number > MOST.get(key, 1e9):
+        raise _problem(text, f"{key}={value!r} is past any use; give at most {MOST.get(key, 1e9):g}")
     return number
 
 
 INTEGERS = ("cap", "features", "batch")
 FLOATS = ("sigma", "lr", "omega", "halflife")
+# Beyond these, float32 features carry nothing (2^24 cycles across a picture) or overflow.
+MOST = {"posenc": 24, "grid": 24, "sigma": 1e4, "omega": 1e4}
 ZERO_OK = ("cap", "halflife")  # 0 means "off": no hashing, a constant learning rate
 # Options that change nothing without another: the option, the field and value it needs, in words.
 ONLY_WITH = {

@@ -120,13 +120,15 @@ def load(path: str | Path, size: int) -> Target:
     """The picture at `path` as a Target, its longer side `size` px (0: as is),
     never more than MAX_PIXELS pixels."""
     notes: list[str] = []
-    im = fit(open_rgb(path, notes), size)
-    if im.width * im.height > MAX_PIXELS:
-        longest = int(max(im.size) * (MAX_PIXELS / (im.width * im.height)) ** 0.5)
-        im = fit(im, longest)
-        notes.append(
-            f"{Path(path).name} is large; training at {im.width}×{im.height} ({MAX_PIXELS:,} px at most)"
-        )
+    im = open_rgb(path, notes)
+    width, height = fitted(*im.size, size) if size > 0 else im.size
+    large = width * height > MAX_PIXELS  # capped before scaling: a huge --size is never made
+    if large:
+        what = f"--size {size} is large" if size > max(im.size) else f"{Path(path).name} is large"
+        size = int(max(width, height) * (MAX_PIXELS / (width * height)) ** 0.5)
+    im = fit(im, size)
+    if large:
+        notes.append(f"{what}; training at {im.width}×{im.height} ({MAX_PIXELS:,} px at most)")
     return Target(np.asarray(im, dtype=np.uint8).copy(), notes)
 
 
