@@ -497,6 +497,8 @@ def test_ctrl_c_writes_the_results_so_far_and_a_rerun_finishes(image, tmp_path):
         (["--net", NETS, "--halving", "1"], "--halving 1"),
         (["--net", NETS, "--halving", "2", "--grace", "0"], "--grace 0"),
         (["--net", NETS, "--workers", "0"], "--workers 0"),
+        (["--net", NETS, "--workers", "99999999999999999999"], "at most 1024"),
+        (["--net", NETS, "--seeds", "1000000000", "--yes"], "over 100,000"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_before_anything_runs(image, tmp_path, flags, message):
@@ -506,6 +508,12 @@ def test_bad_input_is_one_line_and_exit_2_before_anything_runs(image, tmp_path, 
     assert proc.returncode == 2, err
     assert err.count("\n") == 1 and err.startswith("animlearn: error: ") and message in err, err
     assert not out.exists()
+
+
+def test_a_folder_that_cannot_be_written_is_one_line_and_exit_2(image):
+    proc = cli("sweep", image, "-o", "/proc/animlearn-study", "--net", NETS, "--size", SIZE)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and err.count("\n") == 1 and "cannot write in /proc" in err, err
 
 
 def test_a_missing_picture_is_one_line_and_exit_2(tmp_path):

@@ -26,6 +26,7 @@ from ..train import available_cores
 from .worker import Job, cache_root, claim, run_trial, single_threaded
 
 CONNECT_SECONDS = 20  # to reach a scheduler; the error must come within 30 s
+MAX_WORKERS = 1024
 RETRIES = 3  # a local job whose worker died runs again this many times, as Dask's allowed-failures
 
 
@@ -130,4 +131,6 @@ def connect(workers: int | None, scheduler: str | None) -> Local | Cluster:
         return Cluster(scheduler)
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise AnimlearnError(f"--workers {workers!r}: give a whole number, 1 or more")
+    if workers is not None and workers > MAX_WORKERS:
+        raise AnimlearnError(f"--workers {workers}: at most {MAX_WORKERS} (a process each); use --scheduler")
     return Local(workers or available_cores())

@@ -22,6 +22,7 @@ from ..errors import AnimlearnError
 
 MAX_SPECS = 10_000  # per pattern; refused before the list is built
 CONFIRM_ABOVE = 300  # trials; more need --yes
+MAX_TRIALS = 100_000  # trials; a study's rows are rewritten after each rung, so more would crawl
 EXAMPLE = "e.g. {2,4}x{64,256}:relu:{fourier,posenc}:adam"
 RANGE = re.compile(r"\{(-?\d+)\.\.(-?\d+)\}")
 
@@ -159,7 +160,10 @@ def trials(nets: Sequence[NetSpec], seeds: int, contexts: Mapping[str, Mapping[s
 
 
 def confirm(count: int, yes: bool) -> None:
-    """Refuse a sweep of more than CONFIRM_ABOVE trials unless the user said --yes."""
+    """Refuse a sweep of more than CONFIRM_ABOVE trials unless the user said --yes, and
+    of more than MAX_TRIALS in any case."""
+    if count > MAX_TRIALS:
+        raise AnimlearnError(f"{count:,} trials, over {MAX_TRIALS:,}; use fewer braces or seeds")
     if count > CONFIRM_ABOVE and not yes:
         raise AnimlearnError(
             f"the sweep has {count:,} trials (more than {CONFIRM_ABOVE}); add --yes to run them all, "

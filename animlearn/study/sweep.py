@@ -19,6 +19,7 @@ from ..config.options import SHARED, StudyOptions, resolve
 from ..config.settings import Settings
 from ..errors import AnimlearnError
 from ..io import checkpoint, target
+from ..io.atomic import writable
 from ..nets import model
 from . import expand, folder, halving, page, race, results, show
 from .driver import Picture, Plan, Study, SweepReport
@@ -173,12 +174,13 @@ def _plan(images: list[Path], out: Path, study: StudyOptions, options: dict[str,
         raise AnimlearnError(f"{out}: is a file; give a folder for the sweep's results")
     if not out.parent.is_dir():
         raise AnimlearnError(f"{out}: folder {out.parent} does not exist; create it first")
+    writable(out / results.CSV_NAME if out.is_dir() else out)  # a real try, in the folder that will hold it
     pictures = _load(images, s.size)  # a picture we cannot read fails here, not in a worker
     shared = {k: getattr(s, k) for k in SHARED}
     context = {k: v for k, v in shared.items() if k != "epochs"}
     contexts = {name: dict(context, picture=p.digest) for name, p in pictures.items()}
+    expand.confirm(len(nets) * study.seeds * len(contexts), study.yes)  # before the list is made
     trials = expand.trials(nets, study.seeds, contexts)
-    expand.confirm(len(trials), study.yes)
     halving.rungs(s.epochs, study.halving, len(nets), study.grace)  # checks --halving and --grace
     digests = sorted(p.digest for p in pictures.values())  # the same pictures in any order: one study
     record = dict(context, picture=digests[0] if len(digests) == 1 else digests)  # as study.json holds it
