@@ -499,6 +499,7 @@ def test_ctrl_c_writes_the_results_so_far_and_a_rerun_finishes(image, tmp_path):
         (["--net", NETS, "--workers", "0"], "--workers 0"),
         (["--net", NETS, "--workers", "99999999999999999999"], "at most 1024"),
         (["--net", NETS, "--seeds", "1000000000", "--yes"], "over 100,000"),
+        (["--net", NETS, "--size", "1", "--holdout", "every-other"], "a 1×1 picture has no pixel to test"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2_before_anything_runs(image, tmp_path, flags, message):

@@ -13,6 +13,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .. import notebook
 from ..config import settings, spec
 from ..config.options import SHARED, StudyOptions, resolve
@@ -176,6 +178,8 @@ def _plan(images: list[Path], out: Path, study: StudyOptions, options: dict[str,
         raise AnimlearnError(f"{out}: folder {out.parent} does not exist; create it first")
     writable(out / results.CSV_NAME if out.is_dir() else out)  # a real try, in the folder that will hold it
     pictures = _load(images, s.size)  # a picture we cannot read fails here, not in a worker
+    for p in pictures.values():  # and one too small for the hold-out
+        target.holdout(p.pixels.shape[1], p.pixels.shape[0], s.holdout, np.random.default_rng(0))
     shared = {k: getattr(s, k) for k in SHARED}
     context = {k: v for k, v in shared.items() if k != "epochs"}
     contexts = {name: dict(context, picture=p.digest) for name, p in pictures.items()}
