@@ -497,6 +497,7 @@ def test_ctrl_c_writes_the_results_so_far_and_a_rerun_finishes(image, tmp_path):
         (["--net", NETS, "--halving", "1"], "--halving 1"),
         (["--net", NETS, "--halving", "2", "--grace", "0"], "--grace 0"),
         (["--net", NETS, "--workers", "0"], "--workers 0"),
+        (["--net", NETS, "--scheduler", "foo"], "--scheduler foo: give the scheduler's host:port"),
         (["--net", NETS, "--workers", "99999999999999999999"], "at most 1024"),
         (["--net", NETS, "--seeds", "1000000000", "--yes"], "over 100,000"),
         (["--net", NETS, "--size", "1", "--holdout", "every-other"], "a 1×1 picture has no pixel to test"),

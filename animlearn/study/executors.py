@@ -12,6 +12,7 @@ there. `died()` says whether an error was a worker's death, and how it came.
 from __future__ import annotations
 
 import multiprocessing
+import re
 import shutil
 import signal
 import tempfile
@@ -88,6 +89,8 @@ class Cluster:
     """A Dask cluster's workers, through distributed's Client and its executor."""
 
     def __init__(self, address: str):
+        if "://" not in address and not re.fullmatch(r"[^\s:/]+:\d+", address):  # else Dask tries 40 s
+            raise AnimlearnError(f"--scheduler {address}: give the scheduler's host:port, e.g. 10.0.0.5:8786")
         try:
             from distributed import Client
         except ImportError:
