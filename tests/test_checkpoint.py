@@ -78,8 +78,10 @@ def test_resume_continues_the_lab_networks_exactly(picture, tmp_path):
 def test_resume_refuses_other_training_options_and_fewer_epochs(picture, tmp_path):
     cp = tmp_path / "run.ckpt"
     animlearn.render(picture, tmp_path / "first.gif", epochs=3, checkpoint=cp, **SMALL)
-    with pytest.raises(AnimlearnError, match="--hidden.*checkpoint"):
+    with pytest.raises(AnimlearnError, match=r"--hidden 8: the checkpoint was made with [\d,]+;"):
         animlearn.render(picture, tmp_path / "x.gif", epochs=6, resume=cp, hidden=(8,))
+    with pytest.raises(AnimlearnError, match=r"--net 2x8: the checkpoint was made with \(none\);"):
+        animlearn.render(picture, tmp_path / "x.gif", epochs=6, resume=cp, nets=["2x8"])
     with pytest.raises(AnimlearnError, match="--epochs 3.*already"):
         animlearn.render(picture, tmp_path / "x.gif", epochs=3, resume=cp)
     other = tmp_path / "other.png"

@@ -254,6 +254,8 @@ def check(s: Settings) -> None:
         raise AnimlearnError(f"--frames-per-epoch {s.frames_per_epoch}: at most {MAX_FRAMES_PER_EPOCH}")
     if s.shallow_width is not None:
         _positive("shallow_width", s.shallow_width, integer=True)
+        if not s.shallow:
+            raise AnimlearnError("--shallow-width: sizes --shallow's network; add --shallow or leave it out")
     if s.threads is not None:
         _positive("threads", s.threads, integer=True)
     if s.lr_scale not in LR_SCALES:
@@ -269,6 +271,13 @@ def from_dict(saved: dict[str, Any]) -> Settings:
     return Settings(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items()})
 
 
+def _shown(value: Any) -> str:
+    """A setting as one would type it: 4x300,2x64 rather than ('4x300', '2x64')."""
+    if isinstance(value, tuple):
+        return ",".join(map(str, value)) or "(none)"
+    return repr(value)
+
+
 def resumed(saved: Settings, epochs_done: int, epochs: int | None = None, **given: Any) -> Settings:
     """The checkpoint's settings for a resumed run: more epochs, other output
     options; training options may be repeated but not changed."""
@@ -276,9 +285,10 @@ def resumed(saved: Settings, epochs_done: int, epochs: int | None = None, **give
     for name in TRAINING:
         value = given.pop(name, None)
         if value is not None and value != getattr(saved, name):
+            flag = FIELDS[name].metadata["flag"] or f"--{name.replace('_', '-')}"
             raise AnimlearnError(
-                f"--{name.replace('_', '-')} {value!r}: the checkpoint was made with "
-                f"{getattr(saved, name)!r}; leave it out when resuming"
+                f"{flag} {_shown(value)}: the checkpoint was made with "
+                f"{_shown(getattr(saved, name))}; leave it out when resuming"
             )
     epochs = saved.epochs if epochs is None else epochs
     settings = replace(saved, epochs=epochs, **given)

@@ -59,6 +59,8 @@ def apart(outputs: list[tuple[str, Path]], inputs: list[tuple[str, Path]]) -> No
 def writable(path: Path) -> None:
     """Refuse, before any work, a destination that could not be written."""
     folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise AnimlearnError(f"{path}: {folder} is a file, not a folder; choose another path")
     if not folder.is_dir():
         raise AnimlearnError(f"{path}: folder {folder} does not exist; create it first")
     if path.is_dir():

@@ -74,7 +74,8 @@ def read(path: str | Path) -> Saved:
     """Everything but the frames (see `frames()`)."""
     path = Path(path)
     if not path.is_file():
-        raise AnimlearnError(f"{path}: no such checkpoint; give the file written by --checkpoint")
+        what = "is a folder" if path.is_dir() else "no such checkpoint"
+        raise AnimlearnError(f"{path}: {what}; give the file written by --checkpoint")
     try:
         with zipfile.ZipFile(path) as z:
             meta = json.loads(z.read("meta.json"))
