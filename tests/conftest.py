@@ -1,3 +1,4 @@
+import resource
 import signal
 import subprocess
 import sys
@@ -33,6 +34,20 @@ def picture(tmp_path):
 
 
 STARTED: list[subprocess.Popen] = []
+
+
+def render_on_a_full_disk(picture, tmp_path, output: str, limit: int, *extra) -> str:
+    """A real `animlearn render` under a file size limit (a full disk, as ffmpeg and our own
+    writes see it): its stderr, once it has exited 2 and left nothing beside the picture."""
+    args = [sys.executable, "-m", "animlearn", "render", picture, "-o", tmp_path / output, *extra]
+    run = subprocess.run(
+        [str(a) for a in args], capture_output=True, text=True, timeout=120,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
+    )  # fmt: skip
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["picture.png"]
+    return run.stderr
 
 
 def start_render(picture, output, *extra, net="64,64"):
