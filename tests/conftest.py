@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import animlearn
+
 
 def smooth_picture(width: int, height: int) -> np.ndarray:
     """A smooth, colourful picture a small network can learn in a few epochs."""
@@ -23,6 +25,16 @@ def gif_frames(path) -> list[np.ndarray]:
             im.seek(k)
             out.append(np.asarray(im.convert("RGB")))
     return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled(tmp_path_factory):
+    """Numba's kernels compiled and cached once, first: else every render and sweep worker
+    that the tests start before the cache is written compiles them again (in a fresh clone)."""
+    folder = tmp_path_factory.mktemp("compile")
+    Image.fromarray(smooth_picture(12, 9)).save(folder / "picture.png")
+    nets = ["4x300", "2x16:tanh", "2x16:sine", "2x16:relu:fourier=8:adam", "2x16:relu:grid=2:adam"]
+    animlearn.render(folder / "picture.png", folder / "out.gif", epochs=1, size=12, nets=nets, shallow=True)
 
 
 @pytest.fixture
