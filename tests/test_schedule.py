@@ -54,6 +54,12 @@ def test_an_epoch_in_parts_makes_the_same_updates_as_a_whole_epoch():
     parted.close()
 
 
+def test_more_parts_than_pixels_is_still_one_epoch():
+    trainer, _ = small_trainer()
+    assert len(list(trainer.epoch_parts(1000))) == 1000 and trainer.epochs_done == 1  # 300 pixels
+    trainer.close()
+
+
 @pytest.mark.parametrize(
     "options, count, first, last",
     [

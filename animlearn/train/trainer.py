@@ -84,7 +84,7 @@ class Trainer:
         n = len(self.coords)
         order = self.rng.permutation(n).astype(np.int64)
         bounds = np.linspace(0, n, parts + 1).round().astype(np.int64)
-        for start, stop in zip(bounds[:-1], bounds[1:]):
+        for part, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:]), start=1):
             piece = order[start:stop]
             jobs = [self._pool.submit(self._run, k, piece, int(start)) for k in range(len(self.models))]
             try:
@@ -96,7 +96,7 @@ class Trainer:
                 raise
             if self.stop.is_set():
                 raise Stopped
-            if stop == n:
+            if part == parts:  # not at the first slice to end at n: with more parts than pixels, several do
                 self.epochs_done += 1
             yield [e / (max(1, len(piece)) * self.colours.shape[1]) for e in errors]
 
