@@ -143,8 +143,9 @@ def _number(text: str, key: str, value: str, integer: bool) -> float | int:
     if not math.isfinite(number) or number < 0 or number == 0 and not zero_ok:
         kind = "a whole number" if integer else "a number"
         raise _problem(text, f"{key}={value!r} must be {kind} {'0 or above' if zero_ok else 'above 0'}")
-    if number > MOST.get(key, 1e9):
-        raise _problem(text, f"{key}={value!r} is past any use; give at most {MOST.get(key, 1e9):g}")
+    most = MOST.get(key, 1e9)
+    if number > most:
+        raise _problem(text, f"{key}={value!r} is past any use; give at most {most:g}")
     return number
 
 

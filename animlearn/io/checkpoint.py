@@ -43,16 +43,16 @@ def write(
     path: Path, meta: dict, arrays: list[dict[str, np.ndarray]], frames: Sequence[np.ndarray], count: int
 ) -> None:
     """Write the header, the arrays, and the first `count` of `frames`."""
-    shape = (count, *(frames[0].shape if count else (0, 0, 3)))
     try:
-        _write(path, meta, arrays, frames, count, shape)
+        _write(path, meta, arrays, frames, count)
     except OSError as e:
         raise AnimlearnError(
             f"{path}: could not save the checkpoint ({e.strerror or e}); free some space or choose another"
         ) from e
 
 
-def _write(path: Path, meta: dict, arrays: list[dict], frames: Sequence, count: int, shape: tuple) -> None:
+def _write(path: Path, meta: dict, arrays: list[dict], frames: Sequence, count: int) -> None:
+    shape = (count, *(frames[0].shape if count else (0, 0, 3)))
     with replacing(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
         z.writestr("meta.json", json.dumps(dict(meta, format=FORMAT)))
         for k, named in enumerate(arrays):
